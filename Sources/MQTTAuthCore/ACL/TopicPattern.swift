@@ -1,0 +1,82 @@
+/// One level of a rule's topic pattern.
+package enum PatternLevel: Sendable, Hashable {
+    case literal(Substring)
+    case plus
+    case hash
+    /// `%u`: the username, when it is a valid level.
+    case username
+    /// `%c`: the client id, when it is a valid level.
+    case clientID
+}
+
+/// A rule's topic: an MQTT filter in which a whole level may be `%u` or `%c`.
+package struct TopicPattern: Sendable, Hashable, CustomStringConvertible {
+    package let levels: [PatternLevel]
+    package let description: String
+
+    /// Deeper patterns are refused: they are never meant, and the compiled trie recurses per level.
+    package static let maxLevels = 1000
+
+    /// Parses and validates a pattern. `placeholders: false` is for acl_file `topic` lines,
+    /// where Mosquitto substitutes nothing.
+    package init(parsing text: String, placeholders: Bool = true) throws(RuleError) {
+        if text.hasPrefix("$share/") {
+            throw RuleError("topic '\(text)' names a shared subscription; rules name the filter itself")
+        }
+        let filter: TopicFilter
+        do {
+            filter = try TopicFilter(text)
+        } catch {
+            throw RuleError("invalid topic '\(text.printable)': \(error)")
+        }
+        if filter.levels.count > Self.maxLevels {
+            throw RuleError("topic '\(text.printable)' has \(filter.levels.count) levels; rules allow at most \(Self.maxLevels)")
+        }
+        var levels: [PatternLevel] = []
+        levels.reserveCapacity(filter.levels.count)
+        for level in filter.levels {
+            switch level {
+            case .plus: levels.append(.plus)
+            case .hash: levels.append(.hash)
+            case .literal(let literal):
+                levels.append(try Self.literalOrPlaceholder(literal, in: text, placeholders: placeholders))
+            }
+        }
+        self.levels = levels
+        self.description = text
+    }
+
+    private static func literalOrPlaceholder(
+        _ literal: Substring,
+        in text: String,
+        placeholders: Bool
+    ) throws(RuleError) -> PatternLevel {
+        let isPlaceholder = literal == "%u" || literal == "%c"
+        let holdsPlaceholder = literal.contains("%u") || literal.contains("%c")
+        if isPlaceholder, placeholders {
+            return literal == "%u" ? .username : .clientID
+        }
+        if holdsPlaceholder {
+            if !placeholders {
+                throw RuleError("topic '\(text)' holds a placeholder; acl_file 'topic' lines take none, use 'pattern'")
+            }
+            throw RuleError("topic '\(text)': a placeholder must be a whole level, not part of '\(literal)'")
+        }
+        return .literal(literal)
+    }
+
+    package var hasPlaceholder: Bool {
+        levels.contains { $0 == .username || $0 == .clientID }
+    }
+}
+
+/// The placeholder safety rule (DESIGN §3): `%u`/`%c` only stand for a value that is one valid,
+/// ordinary topic level.
+package enum PlaceholderValue {
+    /// A value substitutes only if it is non-empty and holds no `/`, `+`, `#` or NUL.
+    /// A value starting with `$` never substitutes either, so `%c/#` cannot reach `$SYS`.
+    package static func isSubstitutable(_ value: String?) -> Bool {
+        guard let value, let first = value.utf8.first, first != TopicText.dollar else { return false }
+        return !value.utf8.contains { $0 == TopicText.slash || $0 == TopicText.plus || $0 == TopicText.hash || $0 == 0 }
+    }
+}

@@ -1,0 +1,25 @@
+import Foundation
+
+enum Output {
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+
+    /// Collects output lines and writes them in large chunks: a batch of 100,000 cases makes
+    /// 100,000 lines, and one write each would dominate the run.
+    struct Buffered {
+        private var buffer: [UInt8] = []
+
+        mutating func line(_ text: String) {
+            buffer.append(contentsOf: text.utf8)
+            buffer.append(UInt8(ascii: "\n"))
+            if buffer.count >= 1 << 16 { flush() }
+        }
+
+        mutating func flush() {
+            guard !buffer.isEmpty else { return }
+            FileHandle.standardOutput.write(Data(buffer))
+            buffer.removeAll(keepingCapacity: true)
+        }
+    }
+}

@@ -16,6 +16,11 @@ package struct Decision: Sendable, Equatable, CustomStringConvertible {
     package let isAllowed: Bool
     package let reason: Reason
 
+    package init(isAllowed: Bool, reason: Reason) {
+        self.isAllowed = isAllowed
+        self.reason = reason
+    }
+
     /// One line: `allow` or `deny`, then what decided and where it came from.
     package var description: String {
         let verdict = isAllowed ? "allow" : "deny"

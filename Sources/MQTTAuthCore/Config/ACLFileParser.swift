@@ -2,7 +2,8 @@
 ///
 /// - `user NAME` starts a block; `topic` lines after it belong to NAME.
 /// - `topic [read|write|readwrite|deny] TOPIC`: before any `user` line it applies to clients
-///   without a username. `read` means subscribe and receive. No access word means `readwrite`.
+///   without a username. `read` means subscribe and receive. No access word means `readwrite`;
+///   then the topic is one word, as in Mosquitto.
 ///   Mosquitto substitutes nothing in `topic` lines, so a placeholder there is an error.
 /// - `pattern [read|write|readwrite|deny] TOPIC`: every client; `%u` and `%c` as whole levels.
 /// - Blank lines and lines starting with `#` are skipped. A topic is the rest of its line.
@@ -47,18 +48,23 @@ package enum ACLFileParser {
         placeholders: Bool,
         at location: SourceLocation
     ) throws(RuleError) -> ACLRule {
-        var (word, topic) = text.splitFirstWord()
-        let permission: Permission
-        switch word {
-        case "read": permission = .subscribe
-        case "write": permission = .publish
-        case "readwrite": permission = .pubsub
-        case "deny": permission = .deny
-        default:
-            permission = .pubsub
-            topic = text
+        let (word, rest) = text.splitFirstWord()
+        guard !word.isEmpty else { throw RuleError("missing topic") }
+        // As in Mosquitto: a lone word is the topic, with readwrite access; otherwise the first
+        // word must be the access and the rest of the line is the topic.
+        var permission = Permission.pubsub
+        var topic = word
+        if !rest.isEmpty {
+            switch word {
+            case "read": permission = .subscribe
+            case "write": permission = .publish
+            case "readwrite": permission = .pubsub
+            case "deny": permission = .deny
+            default:
+                throw RuleError("invalid access '\(String(word).printable)'; expected read, write, readwrite or deny")
+            }
+            topic = rest
         }
-        guard !topic.isEmpty else { throw RuleError("missing topic after '\(word)'") }
         let pattern = try TopicPattern(parsing: String(topic), placeholders: placeholders)
         return ACLRule(selector: selector, pattern: pattern, permission: permission, source: location)
     }

@@ -25,7 +25,7 @@ package struct TopicFilter: Sendable, Hashable, CustomStringConvertible {
         self.levels = try Self.parseLevels(filterText)
     }
 
-    init(levels: [FilterLevel], description: String) {
+    package init(levels: [FilterLevel], description: String) {
         self.levels = levels
         self.description = description
     }

@@ -1,0 +1,104 @@
+import ACLReference
+import MQTTAuthCore
+import Testing
+
+/// The compiled trie must decide exactly as the reference evaluator, which scans every rule.
+@Suite("Trie versus reference evaluator")
+struct TrieVersusReferenceTests {
+    /// Small alphabets, so random rules and requests overlap often and hit every branch:
+    /// placeholders, `$` levels, empty levels, prefixes of prefixes, bad placeholder values.
+    private static let users: [String?] = [nil, "alice", "bob", "agent-1", "agent-12", "a", "", "a/b", "+", "#", "$SYS", "x"]
+    private static let clientIDs: [String?] = [nil, "c1", "c2", "alice", "", "c/1", "+", "$c"]
+    private static let selectors = ["%", "alice", "bob", "agent-%", "agent-1%", "a%", "a/b", "+"]
+    private static let ruleLevels = ["a", "b", "alice", "$SYS", "", "+", "+", "%u", "%c", "c1"]
+    private static let topicLevels = ["a", "b", "alice", "agent-1", "$SYS", "", "c1", "a/b"]
+
+    private static func pick<T>(_ options: [T], _ random: inout SeededGenerator) -> T {
+        options[Int.random(in: 0..<options.count, using: &random)]
+    }
+
+    private static func randomRule(_ random: inout SeededGenerator) throws -> ACLRule {
+        var levels = (0..<Int.random(in: 0...3, using: &random)).map { _ in pick(ruleLevels, &random) }
+        if Int.random(in: 0..<3, using: &random) == 0 || levels.isEmpty || levels == [""] { levels.append("#") }
+        let selector: UserSelector = switch Int.random(in: 0..<10, using: &random) {
+        case 0: .anonymous
+        case 1: .everyone
+        default: try UserSelector(parsing: pick(selectors, &random))
+        }
+        return ACLRule(
+            selector: selector,
+            pattern: try TopicPattern(parsing: levels.joined(separator: "/")),
+            permission: pick([.publish, .subscribe, .pubsub, .deny, .pubsub, .subscribe], &random),
+            source: SourceLocation(file: "random", line: nil)
+        )
+    }
+
+    private static func randomTopic(_ access: Access, _ random: inout SeededGenerator) -> String {
+        var levels = (0..<Int.random(in: 1...4, using: &random)).map { _ in pick(topicLevels, &random) }
+        if access == .subscribe {
+            for index in levels.indices where Int.random(in: 0..<3, using: &random) == 0 { levels[index] = "+" }
+            if Int.random(in: 0..<3, using: &random) == 0 { levels.append("#") }
+            if Int.random(in: 0..<10, using: &random) == 0 { levels.insert(contentsOf: ["$share", "g"], at: 0) }
+        } else if Int.random(in: 0..<30, using: &random) == 0 {
+            levels.append("+")  // invalid for a topic name: both must deny
+        }
+        return levels.joined(separator: "/")
+    }
+
+    @Test(arguments: 0..<8)
+    func randomPoliciesAgree(_ shard: UInt64) throws {
+        var random = SeededGenerator(seed: 0xAC10 &+ shard)
+        var compared = 0
+        var allowed = 0
+        var disagreements: [String] = []
+        for _ in 0..<60 {
+            let rules = try (0..<Int.random(in: 1...30, using: &random)).map { _ in try Self.randomRule(&random) }
+            let superusers = Int.random(in: 0..<5, using: &random) == 0 ? ["bob"] : []
+            let acl = CompiledACL(superusers: superusers, rules: rules)
+            let reference = ReferenceACL(superusers: superusers, rules: rules)
+            for _ in 0..<300 {
+                let access = Self.pick([Access.publish, .read, .subscribe, .subscribe, .unsubscribe], &random)
+                let user = Self.pick(Self.users, &random)
+                let clientID = Self.pick(Self.clientIDs, &random)
+                let topic = Self.randomTopic(access, &random)
+                let expected = reference.isAllowed(user: user, clientID: clientID, topic: topic, access: access)
+                let decision = acl.decide(user: user, clientID: clientID, topic: topic, access: access)
+                let fast = acl.isAllowed(user: user, clientID: clientID, topic: topic, access: access)
+                compared += 1
+                if expected { allowed += 1 }
+                if decision.isAllowed != expected || fast != expected, disagreements.count < 10 {
+                    let policy = rules.map(\.description).joined(separator: "; ")
+                    disagreements.append("\(access) user=\(user ?? "nil") client=\(clientID ?? "nil") topic=\(topic): reference \(expected), trie \(decision.isAllowed)/\(fast) — \(policy)")
+                }
+            }
+        }
+        #expect(disagreements.isEmpty, "\(disagreements.joined(separator: "\n"))")
+        #expect(compared == 18_000)
+        // The generator must produce both outcomes in quantity, or the comparison proves little.
+        #expect(allowed > compared / 20 && allowed < compared * 19 / 20, "allowed \(allowed) of \(compared)")
+    }
+
+    /// The explanation names only rules that really cover the request and agree with the verdict.
+    @Test func explanationsAreConsistent() throws {
+        var random = SeededGenerator(seed: 42)
+        for _ in 0..<200 {
+            let rules = try (0..<12).map { _ in try Self.randomRule(&random) }
+            let acl = CompiledACL(superusers: [], rules: rules)
+            for _ in 0..<50 {
+                let access = Self.pick([Access.publish, .read, .subscribe], &random)
+                let user = Self.pick(Self.users, &random)
+                let topic = Self.randomTopic(access, &random)
+                let decision = acl.decide(user: user, clientID: "c1", topic: topic, access: access)
+                guard case .rules(let deciding) = decision.reason else { continue }
+                #expect(!deciding.isEmpty)
+                for rule in deciding {
+                    #expect(rule.selector.matches(user))
+                    #expect(decision.isAllowed ? rule.permission.grants(access) : rule.permission == .deny)
+                    let alone = ReferenceACL(superusers: [], rules: [rule])
+                    let ruleAlone = alone.isAllowed(user: user, clientID: "c1", topic: topic, access: access)
+                    #expect(ruleAlone == decision.isAllowed, "\(rule) alone should decide \(topic) the same way")
+                }
+            }
+        }
+    }
+}

@@ -4,7 +4,17 @@ import MQTTAuthCore
 
 // Nanoseconds per ACL decision at 10, 1,000 and 100,000 rules: the compiled trie next to the
 // reference linear scan, measured in the same run so that ratios survive a noisy machine.
-// Run with `make bench` (release build). Arguments: [rounds] (default 101).
+// Sizes take turns in blocks (10, 1k, 100k, 10, 1k, 100k, ...) so that a burst of noise hits
+// every size alike; each block starts with one unmeasured batch, so that every size is measured
+// in its own steady state rather than just after another size has filled the caches.
+// Each size's figure is the median over all measured batches.
+//
+// Two workloads: "spread", 4,096 requests from users drawn uniformly over all users (at 100,000
+// rules every decision reads trie memory that is not in cache), and "active set", the first 256
+// of them (a broker's busy clients, whose paths stay cached).
+//
+// Usage: ACLBench [blocks=21] [trie]   ("trie" skips the linear scan, for profiling)
+// Environment: ACLBENCH_SIZES=10,100000 to pick sizes.
 
 /// SplitMix64, so every run benchmarks the same rules and requests.
 struct Generator: RandomNumberGenerator {
@@ -25,20 +35,19 @@ struct Request {
     let access: Access
 }
 
-/// A third of the rules per selector kind: exact users, `%`, and `prefix%`.
+/// A third of the rules per selector kind: exact users, `%`, and `prefix%` (1,000 prefixes).
+/// About one rule in eight is a deny.
 func makeRules(_ count: Int, _ random: inout Generator) -> [ACLRule] {
     let source = SourceLocation(file: "bench", line: nil)
-    let permissions: [Permission] = [.pubsub, .publish, .subscribe, .deny]
-    var rules: [ACLRule] = []
-    rules.reserveCapacity(count)
-    for index in 0..<count {
+    let permissions: [Permission] = [.pubsub, .publish, .subscribe]
+    return (0..<count).map { index in
         let group = index / 3
         let selector: UserSelector
         let topic: String
         switch index % 3 {
         case 0:
             selector = .exact("user-\(group)")
-            topic = "users/user-\(group)/\(["inbox", "outbox", "state"][index % 3 == 0 ? group % 3 : 0])/#"
+            topic = "users/user-\(group)/\(["inbox", "outbox", "state"][group % 3])/#"
         case 1:
             selector = .anyUser
             topic = "fleet/\(group)/%u/+/status"
@@ -46,14 +55,17 @@ func makeRules(_ count: Int, _ random: inout Generator) -> [ACLRule] {
             selector = .prefix("agent\(group % 1000)-")
             topic = "agents/\(group)/%u/#"
         }
-        let pattern = try! TopicPattern(parsing: topic)
-        let permission = permissions[Int.random(in: 0..<8, using: &random) == 0 ? 3 : index % 3]
-        rules.append(ACLRule(selector: selector, pattern: pattern, permission: permission, source: source))
+        let deny = Int.random(in: 0..<8, using: &random) == 0
+        return ACLRule(
+            selector: selector,
+            pattern: try! TopicPattern(parsing: topic),
+            permission: deny ? .deny : permissions[index % 3],
+            source: source
+        )
     }
-    return rules
 }
 
-/// Requests of 3–8 levels that hit rules of every kind, and miss them.
+/// 4,096 requests of 3–8 levels, for random users, that hit rules of every kind, and miss them.
 func makeRequests(ruleCount: Int, _ random: inout Generator) -> [Request] {
     let groups = max(1, ruleCount / 3)
     let accesses: [Access] = [.publish, .read, .subscribe]
@@ -76,50 +88,99 @@ func makeRequests(ruleCount: Int, _ random: inout Generator) -> [Request] {
     }
 }
 
-/// Median and 90th percentile of per-round nanoseconds per decision.
-func measure(rounds: Int, batch: Int, _ requests: [Request], _ decide: (Request) -> Bool) -> (median: Double, p90: Double, allowed: Int) {
-    var samples: [Double] = []
+/// Nanoseconds per decision over one batch, cycling through the requests.
+func timeBatch(_ requests: [Request], _ batch: Int, _ cursor: inout Int, _ decide: (Request) -> Bool) -> (ns: Double, allowed: Int) {
     var allowed = 0
-    var cursor = 0
-    for _ in 0..<rounds {
-        let start = DispatchTime.now().uptimeNanoseconds
-        for _ in 0..<batch {
-            if decide(requests[cursor]) { allowed += 1 }
-            cursor = cursor + 1 == requests.count ? 0 : cursor + 1
-        }
-        samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / Double(batch))
+    let start = DispatchTime.now().uptimeNanoseconds
+    for _ in 0..<batch {
+        if decide(requests[cursor]) { allowed += 1 }
+        cursor = cursor + 1 == requests.count ? 0 : cursor + 1
     }
-    samples.sort()
-    return (samples[samples.count / 2], samples[samples.count * 9 / 10], allowed)
+    return (Double(DispatchTime.now().uptimeNanoseconds - start) / Double(batch), allowed)
 }
 
-let rounds = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 101
+func percentile(_ samples: [Double], _ fraction: Double) -> Double {
+    let sorted = samples.sorted()
+    return sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]
+}
+
+struct Case {
+    let rules: Int
+    let workload: String
+    let acl: CompiledACL
+    let reference: ReferenceACL
+    let requests: [Request]
+    var trie: [Double] = []
+    var allowed = 0
+}
+
+let arguments = CommandLine.arguments.dropFirst()
+let blocks = arguments.first.flatMap(Int.init) ?? 21
+let batchesPerBlock = 10
+let trieOnly = arguments.contains("trie")
+let sizes = ProcessInfo.processInfo.environment["ACLBENCH_SIZES"]?.split(separator: ",").compactMap { Int($0) }
+    ?? [10, 1_000, 100_000]
+
 var random = Generator(state: 20261129)
-var trieAtTen = 0.0
-print("rules    trie ns/decision (median, p90)   linear scan ns/decision (median)   scan/trie   trie vs 10 rules")
-for count in [10, 1_000, 100_000] {
+let built = sizes.map { count in
     let rules = makeRules(count, &random)
     let requests = makeRequests(ruleCount: count, &random)
-    let acl = CompiledACL(superusers: [], rules: rules)
-    let reference = ReferenceACL(superusers: [], rules: rules)
-    var disagreements = 0
-    for request in requests.prefix(count >= 100_000 ? 64 : 1024) {
-        let trie = acl.isAllowed(user: request.user, clientID: request.clientID, topic: request.topic, access: request.access)
-        let scan = reference.isAllowed(user: request.user, clientID: request.clientID, topic: request.topic, access: request.access)
-        if trie != scan { disagreements += 1 }
+    return (count, CompiledACL(superusers: ["ops"], rules: rules), ReferenceACL(superusers: ["ops"], rules: rules), requests)
+}
+var cases = ["spread", "active set"].flatMap { workload in
+    built.map { count, acl, reference, requests in
+        Case(rules: count, workload: workload, acl: acl, reference: reference,
+             requests: workload == "spread" ? requests : Array(requests.prefix(256)))
     }
-    precondition(disagreements == 0, "trie and reference disagree on \(disagreements) requests")
-    let trie = measure(rounds: rounds, batch: 4096, requests) {
-        acl.isAllowed(user: $0.user, clientID: $0.clientID, topic: $0.topic, access: $0.access)
+}
+
+// The benchmark is only worth its numbers if the trie decides like the reference.
+for item in cases {
+    for request in item.requests.prefix(item.rules >= 100_000 ? 64 : 1024) {
+        let trie = item.acl.isAllowed(user: request.user, clientID: request.clientID, topic: request.topic, access: request.access)
+        let scan = item.reference.isAllowed(user: request.user, clientID: request.clientID, topic: request.topic, access: request.access)
+        precondition(trie == scan, "trie and reference disagree on \(request.topic)")
     }
-    let scanBatch = max(4, 200_000 / count)
-    let scan = measure(rounds: max(11, rounds / 5), batch: scanBatch, requests) {
-        reference.isAllowed(user: $0.user, clientID: $0.clientID, topic: $0.topic, access: $0.access)
+}
+
+let batch = 4096
+for _ in 0..<blocks {
+    for index in cases.indices {
+        let acl = cases[index].acl
+        let requests = cases[index].requests
+        var cursor = 0
+        for measured in [false] + Array(repeating: true, count: batchesPerBlock) {
+            let sample = timeBatch(requests, batch, &cursor) {
+                acl.isAllowed(user: $0.user, clientID: $0.clientID, topic: $0.topic, access: $0.access)
+            }
+            guard measured else { continue }
+            cases[index].trie.append(sample.ns)
+            cases[index].allowed += sample.allowed
+        }
     }
-    if count == 10 { trieAtTen = trie.median }
-    let allowedShare = Double(trie.allowed) / Double(rounds * 4096) * 100
-    print(String(
-        format: "%7d  %10.0f  %10.0f             %14.0f                 %8.1fx   %6.2fx   (%.0f%% allowed)",
-        count, trie.median, trie.p90, scan.median, scan.median / trie.median, trie.median / trieAtTen, allowedShare
+}
+
+let rounds = blocks * batchesPerBlock
+print("workload    rules    trie ns/decision    linear scan    scan/trie   trie cost vs \(sizes[0]) rules")
+print("                     median     p90      ns/decision                (median of per-batch ratios)")
+for item in cases {
+    let baseline = cases.first { $0.workload == item.workload }!.trie
+    var scan = Double.nan
+    if !trieOnly, item.workload == "spread" {
+        var cursor = 0
+        let scanBatch = max(4, 100_000 / item.rules)
+        scan = percentile((0..<max(11, blocks)).map { _ in
+            timeBatch(item.requests, scanBatch, &cursor) {
+                item.reference.isAllowed(user: $0.user, clientID: $0.clientID, topic: $0.topic, access: $0.access)
+            }.ns
+        }, 0.5)
+    }
+    let median = percentile(item.trie, 0.5)
+    let ratio = percentile(zip(item.trie, baseline).map { $0 / $1 }, 0.5)
+    let allowedShare = Double(item.allowed) / Double(rounds * batch) * 100
+    let name = item.workload.padding(toLength: 10, withPad: " ", startingAt: 0)
+    print(name + String(
+        format: " %7d  %7.0f  %7.0f    %12.0f    %8.0fx    %5.2fx   (%.0f%% allowed)",
+        item.rules, median, percentile(item.trie, 0.9), scan, scan / median, ratio, allowedShare
     ))
 }

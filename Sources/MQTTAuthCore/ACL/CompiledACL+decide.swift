@@ -17,32 +17,59 @@ extension CompiledACL {
 
     private func evaluate(user: String?, clientID: String?, topic: String, access: Access, collect: Bool) -> Decision {
         if access == .unsubscribe { return Decision(isAllowed: true, reason: .unsubscribe) }
-        var state = WalkState(username: user, clientID: clientID, access: access, collect: collect)
+        return topic.withBytes { topicBytes in
+            withOptionalBytes(user) { userBytes in
+                withOptionalBytes(clientID) { clientBytes in
+                    evaluate(topicBytes, userBytes, clientBytes, access, collect)
+                }
+            }
+        }
+    }
+
+    private func evaluate(
+        _ topic: UnsafeBufferPointer<UInt8>,
+        _ user: UnsafeBufferPointer<UInt8>?,
+        _ clientID: UnsafeBufferPointer<UInt8>?,
+        _ access: Access,
+        _ collect: Bool
+    ) -> Decision {
+        var start = 0
         do {
             if access == .subscribe {
-                let filter = try TopicFilter(topic, subscription: true)
-                if let user, superusers.contains(user) { return Decision(isAllowed: true, reason: .superuser) }
-                forEachTrie(for: user) { $0.cover(filter.levels, at: 0, denyOnly: false, &state) }
+                start = try TopicText.validateFilter(topic, subscription: true)
             } else {
-                let name = try TopicName(topic)
-                if let user, superusers.contains(user) { return Decision(isAllowed: true, reason: .superuser) }
-                forEachTrie(for: user) { $0.match(name.levels, at: 0, denyOnly: false, &state) }
+                try TopicText.validateName(topic)
             }
         } catch {
             return Decision(isAllowed: false, reason: .invalidTopic(error.description))
         }
-        let allowed = state.allowed && !state.denied
+        if let user, isSuperuser(user) { return Decision(isAllowed: true, reason: .superuser) }
+        var walker = TrieWalker(
+            acl: self,
+            text: UnsafeBufferPointer(rebasing: topic[start...]),
+            username: user,
+            clientID: clientID,
+            access: access,
+            collect: collect
+        )
+        if access == .subscribe {
+            forEachRoot(for: user) { walker.cover($0, at: 0, denyOnly: false) }
+        } else {
+            forEachRoot(for: user) { walker.match($0, at: 0, denyOnly: false) }
+        }
+        let allowed = walker.allowed && !walker.denied
         guard collect else { return Decision(isAllowed: allowed, reason: .noRuleMatched) }
-        guard state.allowed || state.denied else { return Decision(isAllowed: false, reason: .noRuleMatched) }
-        return Decision(isAllowed: allowed, reason: .rules(explain(state.terminals, allowed: allowed, access: access)))
+        guard walker.allowed || walker.denied else { return Decision(isAllowed: false, reason: .noRuleMatched) }
+        return Decision(isAllowed: allowed, reason: .rules(explain(walker.found, allowed: allowed, access: access)))
     }
 
     /// The deciding rules: every covering deny rule, or else every covering rule that grants.
-    /// Sorted by source so that the explanation does not depend on trie layout.
-    private func explain(_ terminals: [Terminal], allowed: Bool, access: Access) -> [ACLRule] {
+    /// Sorted by source order so that the explanation does not depend on trie layout.
+    private func explain(_ found: [(node: Int32, below: Bool)], allowed: Bool, access: Access) -> [ACLRule] {
         var indexes = Set<Int32>()
-        for terminal in terminals {
-            for index in terminal.rules {
+        for (node, below) in found {
+            let ending = explanations[Int(node)]
+            for index in below ? ending.below : ending.atEnd {
                 let permission = rules[Int(index)].permission
                 if allowed ? permission.grants(access) : permission == .deny {
                     indexes.insert(index)
@@ -51,4 +78,10 @@ extension CompiledACL {
         }
         return indexes.sorted().map { rules[Int($0)] }
     }
+}
+
+@inline(__always)
+private func withOptionalBytes<R>(_ text: String?, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
+    guard let text else { return body(nil) }
+    return text.withBytes { body($0) }
 }

@@ -1,64 +1,89 @@
-/// Superusers and rules compiled into tries, frozen. Build it with `init(superusers:rules:)`,
+/// Superusers and rules compiled into one frozen trie. Build it with `init(superusers:rules:)`,
 /// share it freely, and on reload build a new one and swap the reference.
 ///
 /// A decision walks at most: the user's own trie, the `%` trie, the every-client trie and the
 /// trie of each `prefix%` selector the username starts with. Each walk follows the request's
-/// levels, so the cost grows with the topic's depth, not with the number of rules.
+/// levels through hash-table edges, so the cost grows with the topic's depth, not with the
+/// number of rules.
 package struct CompiledACL: Sendable {
-    package let superusers: Set<String>
-    /// Every rule, in source order; tries refer to rules by index.
+    /// Every rule, in source order; terminals refer to rules by index.
     package let rules: [ACLRule]
 
-    private let exact: [String: TopicTrie]
-    private let anyUser: TopicTrie?
-    private let anonymous: TopicTrie?
-    private let everyone: TopicTrie?
-    private let prefixes: PrefixIndex
+    let nodes: FrozenBuffer<TrieNode>
+    let edges: EdgeTable
+    /// A table of its own, small enough to stay in cache: every decision consults it.
+    let superusers: EdgeTable
+    /// For each node, the rules that end there: read only to explain a decision.
+    let explanations: [NodeRules]
+    /// For each node of the username-prefix byte trie, the topic trie of its selector, or -1.
+    let prefixTargets: [Int32]
+    let anyUserRoot: Int32
+    let anonymousRoot: Int32
+    let everyoneRoot: Int32
 
     package init(superusers: some Sequence<String>, rules: [ACLRule]) {
         precondition(rules.count < Int32.max, "rule indexes are stored as Int32")
         var exact: [String: TopicTrieBuilder] = [:]
         var prefixes: [String: TopicTrieBuilder] = [:]
-        let anyUser = TopicTrieBuilder()
-        let anonymous = TopicTrieBuilder()
-        let everyone = TopicTrieBuilder()
+        var shared: [UserSelector: TopicTrieBuilder] = [:]
         for (index, rule) in rules.enumerated() {
             let builder: TopicTrieBuilder
             switch rule.selector {
-            case .anyUser: builder = anyUser
-            case .anonymous: builder = anonymous
-            case .everyone: builder = everyone
-            case .exact(let name): builder = exact[name, default: TopicTrieBuilder()]
-            case .prefix(let prefix): builder = prefixes[prefix, default: TopicTrieBuilder()]
-            }
-            switch rule.selector {
-            case .exact(let name): exact[name] = builder
-            case .prefix(let prefix): prefixes[prefix] = builder
-            default: break
+            case .exact(let name): builder = exact[name] ?? TopicTrieBuilder(); exact[name] = builder
+            case .prefix(let prefix): builder = prefixes[prefix] ?? TopicTrieBuilder(); prefixes[prefix] = builder
+            default: builder = shared[rule.selector] ?? TopicTrieBuilder(); shared[rule.selector] = builder
             }
             builder.insert(rule.pattern.levels[...], permission: rule.permission, index: Int32(index))
         }
-        func used(_ selector: UserSelector, _ builder: TopicTrieBuilder) -> TopicTrie? {
-            rules.contains { $0.selector == selector } ? builder.freeze() : nil
+        var layout = TrieLayout()
+        func root(_ selector: UserSelector) -> Int32 {
+            shared[selector].map { layout.add($0) } ?? TrieNode.none
         }
-        self.superusers = Set(superusers)
+        self.anyUserRoot = root(.anyUser)
+        self.anonymousRoot = root(.anonymous)
+        self.everyoneRoot = root(.everyone)
+        for (name, builder) in exact {
+            let child = layout.add(builder)
+            layout.addEdge(parent: TrieLayout.exactUserParent, key: name.utf8, child: child)
+        }
+        layout.addPrefixes(prefixes)
+        self.nodes = FrozenBuffer(layout.nodes)
+        self.edges = EdgeTable(edges: layout.edges, keys: layout.keys)
+        var names: [UInt8] = []
+        let superuserEdges = Set(superusers).map { name in
+            defer { names += name.utf8 }
+            return EdgeTable.Edge(parent: 0, keyStart: names.count, keyCount: name.utf8.count, child: 0)
+        }
+        self.superusers = EdgeTable(edges: superuserEdges, keys: names)
+        self.explanations = layout.rules
+        self.prefixTargets = layout.prefixTargets
         self.rules = rules
-        self.exact = exact.mapValues { $0.freeze() }
-        self.anyUser = used(.anyUser, anyUser)
-        self.anonymous = used(.anonymous, anonymous)
-        self.everyone = used(.everyone, everyone)
-        self.prefixes = PrefixIndex(prefixes.mapValues { $0.freeze() })
     }
 
-    /// Calls `body` with each trie whose selector matches `user` (nil: no username).
-    func forEachTrie(for user: String?, _ body: (TopicTrie) -> Void) {
-        if let everyone { body(everyone) }
+    func isSuperuser(_ user: UnsafeBufferPointer<UInt8>) -> Bool {
+        superusers.child(of: 0, key: user) != TrieNode.none
+    }
+
+    /// Calls `body` with the root of each trie whose selector matches `user` (nil: no username).
+    @inline(__always)
+    func forEachRoot(for user: UnsafeBufferPointer<UInt8>?, _ body: (Int32) -> Void) {
+        if everyoneRoot >= 0 { body(everyoneRoot) }
         guard let user else {
-            if let anonymous { body(anonymous) }
+            if anonymousRoot >= 0 { body(anonymousRoot) }
             return
         }
-        if let own = exact[user] { body(own) }
-        if let anyUser { body(anyUser) }
-        if !prefixes.isEmpty { prefixes.forEachMatch(user, body) }
+        let own = edges.child(of: TrieLayout.exactUserParent, key: user)
+        if own >= 0 { body(own) }
+        if anyUserRoot >= 0 { body(anyUserRoot) }
+        guard !prefixTargets.isEmpty else { return }
+        var current = 0
+        for index in user.indices {
+            let byte = UnsafeBufferPointer(rebasing: user[index..<index + 1])
+            let next = edges.child(of: TrieLayout.prefixParent(current), key: byte)
+            guard next >= 0 else { return }
+            current = Int(next)
+            let target = prefixTargets[current]
+            if target >= 0 { body(target) }
+        }
     }
 }

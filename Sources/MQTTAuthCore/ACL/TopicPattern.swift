@@ -76,7 +76,12 @@ package enum PlaceholderValue {
     /// A value substitutes only if it is non-empty and holds no `/`, `+`, `#` or NUL.
     /// A value starting with `$` never substitutes either, so `%c/#` cannot reach `$SYS`.
     package static func isSubstitutable(_ value: String?) -> Bool {
-        guard let value, let first = value.utf8.first, first != TopicText.dollar else { return false }
-        return !value.utf8.contains { $0 == TopicText.slash || $0 == TopicText.plus || $0 == TopicText.hash || $0 == 0 }
+        guard let value else { return false }
+        return value.withBytes { isSubstitutable($0) }
+    }
+
+    static func isSubstitutable(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = bytes.first, first != TopicText.dollar else { return false }
+        return !bytes.contains { $0 == TopicText.slash || $0 == TopicText.plus || $0 == TopicText.hash || $0 == 0 }
     }
 }

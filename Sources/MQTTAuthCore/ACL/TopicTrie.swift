@@ -1,5 +1,5 @@
-/// The rules that end at one trie position, folded for a fast verdict.
-struct Terminal: Sendable {
+/// The rules that end at one trie position, while compiling.
+struct TerminalBuilder {
     /// Access bits granted by the allow rules here.
     var allowMask: UInt8 = 0
     /// True if a deny rule ends here.
@@ -12,47 +12,23 @@ struct Terminal: Sendable {
         hasDeny = hasDeny || permission == .deny
         rules.append(index)
     }
+
+    /// The verdict bits stored in a frozen node: the allow mask, and `TrieNode.denyFlag`.
+    var flags: UInt8 { allowMask | (hasDeny ? TrieNode.denyFlag : 0) }
 }
 
-/// A frozen trie over topic-pattern levels for one user selector.
+/// A mutable trie over topic-pattern levels for one user selector, used only while compiling.
 ///
 /// Each node keeps the rules whose pattern ends exactly here (`atEnd`) and those whose pattern
 /// continues with a final `#` (`below`, which also covers this node's own topic, as MQTT's `#`
 /// matches its parent). Children are keyed by literal level, `+`, `%u` and `%c`.
-/// Built once by `TopicTrieBuilder`, never mutated: safe to share across threads.
-final class TopicTrie: Sendable {
-    let literals: [Substring: TopicTrie]
-    let plus: TopicTrie?
-    let username: TopicTrie?
-    let clientID: TopicTrie?
-    let atEnd: Terminal?
-    let below: Terminal?
-
-    init(
-        literals: [Substring: TopicTrie],
-        plus: TopicTrie?,
-        username: TopicTrie?,
-        clientID: TopicTrie?,
-        atEnd: Terminal?,
-        below: Terminal?
-    ) {
-        self.literals = literals
-        self.plus = plus
-        self.username = username
-        self.clientID = clientID
-        self.atEnd = atEnd
-        self.below = below
-    }
-}
-
-/// The mutable form of `TopicTrie`, used only while compiling.
 final class TopicTrieBuilder {
-    private var literals: [Substring: TopicTrieBuilder] = [:]
-    private var plus: TopicTrieBuilder?
-    private var username: TopicTrieBuilder?
-    private var clientID: TopicTrieBuilder?
-    private var atEnd: Terminal?
-    private var below: Terminal?
+    private(set) var literals: [Substring: TopicTrieBuilder] = [:]
+    private(set) var plus: TopicTrieBuilder?
+    private(set) var username: TopicTrieBuilder?
+    private(set) var clientID: TopicTrieBuilder?
+    private(set) var atEnd: TerminalBuilder?
+    private(set) var below: TerminalBuilder?
 
     func insert(_ levels: ArraySlice<PatternLevel>, permission: Permission, index: Int32) {
         guard let level = levels.first else {
@@ -71,8 +47,7 @@ final class TopicTrieBuilder {
         case .clientID:
             Self.child(&clientID).insert(rest, permission: permission, index: index)
         case .literal(let literal):
-            // A fresh String keeps the trie from holding on to the whole source text.
-            Self.child(&literals[Substring(String(literal))]).insert(rest, permission: permission, index: index)
+            Self.child(&literals[literal]).insert(rest, permission: permission, index: index)
         }
     }
 
@@ -82,22 +57,11 @@ final class TopicTrieBuilder {
         slot = node
         return node
     }
-
-    func freeze() -> TopicTrie {
-        TopicTrie(
-            literals: literals.mapValues { $0.freeze() },
-            plus: plus?.freeze(),
-            username: username?.freeze(),
-            clientID: clientID?.freeze(),
-            atEnd: atEnd,
-            below: below
-        )
-    }
 }
 
-extension Optional where Wrapped == Terminal {
+extension Optional where Wrapped == TerminalBuilder {
     fileprivate mutating func add(_ permission: Permission, index: Int32) {
-        var terminal = self ?? Terminal()
+        var terminal = self ?? TerminalBuilder()
         terminal.add(permission, index: index)
         self = terminal
     }

@@ -7,11 +7,8 @@ package struct TopicName: Sendable, Hashable, CustomStringConvertible {
     package let description: String
 
     package init(_ text: String) throws(TopicError) {
-        try TopicText.checkCommon(text)
-        if text.utf8.contains(where: { $0 == TopicText.plus || $0 == TopicText.hash }) {
-            throw .wildcardInName
-        }
+        try text.withBytes { bytes throws(TopicError) in try TopicText.validateName(bytes) }
         self.description = text
-        self.levels = TopicText.levels(text)
+        self.levels = TopicText.levels(text[...])
     }
 }

@@ -1,0 +1,145 @@
+/// One decision's walk over the frozen trie, on the request's UTF-8 bytes: no allocation
+/// unless an explanation is wanted.
+///
+/// A level is addressed by the byte offset where it starts; an offset past the end means the
+/// request has no more levels (`a/` has two levels, the second one empty).
+struct TrieWalker {
+    private let edges: EdgeTable
+    private let nodes: UnsafeMutableBufferPointer<TrieNode>
+    /// The topic or filter, without any `$share/<group>/` prefix.
+    private let text: UnsafeBufferPointer<UInt8>
+    private let leadingDollar: Bool
+    /// The username and client id, or nil where the value cannot be substituted for a placeholder.
+    private let username: UnsafeBufferPointer<UInt8>?
+    private let clientID: UnsafeBufferPointer<UInt8>?
+    private let accessBit: UInt8
+    /// When false the walk only needs the verdict and stops at the first deny.
+    private let collect: Bool
+
+    private(set) var allowed = false
+    private(set) var denied = false
+    /// The nodes whose rules decided, when collecting: `below` tells which of its rule lists.
+    private(set) var found: [(node: Int32, below: Bool)] = []
+
+    init(
+        acl: CompiledACL,
+        text: UnsafeBufferPointer<UInt8>,
+        username: UnsafeBufferPointer<UInt8>?,
+        clientID: UnsafeBufferPointer<UInt8>?,
+        access: Access,
+        collect: Bool
+    ) {
+        self.edges = acl.edges
+        self.nodes = acl.nodes.elements
+        self.text = text
+        self.leadingDollar = text.first == TopicText.dollar
+        self.username = username.flatMap { PlaceholderValue.isSubstitutable($0) ? $0 : nil }
+        self.clientID = clientID.flatMap { PlaceholderValue.isSubstitutable($0) ? $0 : nil }
+        self.accessBit = access.rawValue
+        self.collect = collect
+    }
+
+    /// Records a terminal. Below an unsubstitutable placeholder (`denyOnly`), only deny rules
+    /// apply: such a placeholder never grants, but still forbids.
+    @inline(__always)
+    private mutating func visit(_ flags: UInt8, _ node: Int32, below: Bool, denyOnly: Bool) {
+        let denies = flags & TrieNode.denyFlag != 0
+        let grants = !denyOnly && flags & accessBit != 0
+        if denies { denied = true }
+        if grants { allowed = true }
+        if collect, denies || grants { found.append((node, below)) }
+    }
+
+    @inline(__always)
+    private func levelEnd(from start: Int) -> Int {
+        var end = start
+        while end < text.count, text[end] != TopicText.slash { end += 1 }
+        return end
+    }
+
+    @inline(__always)
+    private func literalChild(_ node: TrieNode, _ id: Int32, _ start: Int, _ end: Int) -> Int32 {
+        guard node.hasLiterals else { return TrieNode.none }
+        return edges.child(of: id, key: UnsafeBufferPointer(rebasing: text[start..<end]))
+    }
+
+    /// Publish and read: visits every rule whose pattern matches the topic, with MQTT matching.
+    mutating func match(_ id: Int32, at start: Int, denyOnly: Bool) {
+        if denied, !collect { return }
+        let node = nodes[Int(id)]
+        let dollarLevel = start == 0 && leadingDollar
+        if node.hasBelow, !dollarLevel { visit(node.belowFlags, id, below: true, denyOnly: denyOnly) }
+        guard start <= text.count else {
+            if node.hasAtEnd { visit(node.atEndFlags, id, below: false, denyOnly: denyOnly) }
+            return
+        }
+        let end = levelEnd(from: start)
+        let child = literalChild(node, id, start, end)
+        if child >= 0 { match(child, at: end + 1, denyOnly: denyOnly) }
+        // `+`, `#` and placeholders never match a leading `$` level (a substitutable value is
+        // never `$`-led, see `PlaceholderValue`).
+        if dollarLevel { return }
+        if node.plus >= 0 { match(node.plus, at: end + 1, denyOnly: denyOnly) }
+        if node.username >= 0 {
+            placeholder(username, node.username, start, end, denyOnly) { $0.match($1, at: $2, denyOnly: $3) }
+        }
+        if node.clientID >= 0 {
+            placeholder(clientID, node.clientID, start, end, denyOnly) { $0.match($1, at: $2, denyOnly: $3) }
+        }
+    }
+
+    /// Subscribe: visits every rule whose pattern covers the requested filter (subsumption).
+    mutating func cover(_ id: Int32, at start: Int, denyOnly: Bool) {
+        if denied, !collect { return }
+        let node = nodes[Int(id)]
+        let dollarLevel = start == 0 && leadingDollar
+        if node.hasBelow, !dollarLevel { visit(node.belowFlags, id, below: true, denyOnly: denyOnly) }
+        guard start <= text.count else {
+            if node.hasAtEnd { visit(node.atEndFlags, id, below: false, denyOnly: denyOnly) }
+            return
+        }
+        let end = levelEnd(from: start)
+        if end - start == 1, text[start] == TopicText.hash {
+            // Only a `#` at the same depth covers a `#`; it was visited above.
+            return
+        }
+        if end - start == 1, text[start] == TopicText.plus {
+            if node.plus >= 0 { cover(node.plus, at: end + 1, denyOnly: denyOnly) }
+            // A substituted value is one fixed level and cannot cover `+`; an unsubstitutable
+            // placeholder is read as `+` for deny rules, which does.
+            if node.username >= 0, username == nil { cover(node.username, at: end + 1, denyOnly: true) }
+            if node.clientID >= 0, clientID == nil { cover(node.clientID, at: end + 1, denyOnly: true) }
+            return
+        }
+        let child = literalChild(node, id, start, end)
+        if child >= 0 { cover(child, at: end + 1, denyOnly: denyOnly) }
+        if dollarLevel { return }
+        if node.plus >= 0 { cover(node.plus, at: end + 1, denyOnly: denyOnly) }
+        if node.username >= 0 {
+            placeholder(username, node.username, start, end, denyOnly) { $0.cover($1, at: $2, denyOnly: $3) }
+        }
+        if node.clientID >= 0 {
+            placeholder(clientID, node.clientID, start, end, denyOnly) { $0.cover($1, at: $2, denyOnly: $3) }
+        }
+    }
+
+    /// Continues below a `%u`/`%c` level: a substitutable value matches the level it equals;
+    /// without one, the level is read as `+` for deny rules only.
+    @inline(__always)
+    private mutating func placeholder(
+        _ value: UnsafeBufferPointer<UInt8>?,
+        _ child: Int32,
+        _ start: Int,
+        _ end: Int,
+        _ denyOnly: Bool,
+        _ next: (inout TrieWalker, Int32, Int, Bool) -> Void
+    ) {
+        guard let value else {
+            next(&self, child, end + 1, true)
+            return
+        }
+        if value.count == end - start, value.elementsEqual(UnsafeBufferPointer(rebasing: text[start..<end])) {
+            next(&self, child, end + 1, denyOnly)
+        }
+    }
+}

@@ -41,7 +41,8 @@ struct BatchCheck {
         for (offset, bytes) in lines.enumerated() {
             var line = Substring(bytes)
             if line.utf8.last == UInt8(ascii: "\r") { line = line.dropLast() }
-            if line.isEmpty || line.hasPrefix("#") { continue }
+            let blank = line.utf8.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+            if blank || line.hasPrefix("#") { continue }
             let fields = line.utf8.split(separator: UInt8(ascii: "\t"), maxSplits: 3, omittingEmptySubsequences: false)
                 .map { String(Substring($0)) }
             guard fields.count == 4 else {

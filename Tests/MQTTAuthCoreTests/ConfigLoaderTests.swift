@@ -109,10 +109,10 @@ struct ConfigLoaderTests {
             "c.yml:8: unknown permission 'pubsbu'; expected publish, write, subscribe, read, pubsub, readwrite or deny",
             "c.yml:10: topic 'dev-%u/x': a placeholder must be a whole level, not part of 'dev-%u'",
             "c.yml:13: invalid topic 'foo+': '+' must be a whole level",
-            "c.yml:17: unknown key 'permision' in an acl rule (known keys: permission, topic, user)",
             "c.yml:15: user selector 'a%b' may hold '%' only once, at the end ('%', 'name' or 'prefix%')",
-            "c.yml:16: invalid topic '': topic is empty",
             "c.yml:15: acl rule is missing 'permission'",
+            "c.yml:16: invalid topic '': topic is empty",
+            "c.yml:17: unknown key 'permision' in an acl rule (known keys: permission, topic, user)",
         ])
     }
 

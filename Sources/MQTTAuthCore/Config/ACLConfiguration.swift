@@ -58,7 +58,12 @@ extension ACLConfiguration {
                 }
             }
         }
-        let all = reader.diagnostics + diagnostics
+        // The reader finds some problems (unknown keys) before others above them: report the
+        // config file's problems in line order, then the acl files'.
+        let byLine = reader.diagnostics.enumerated().sorted {
+            ($0.element.location.line ?? 0, $0.offset) < ($1.element.location.line ?? 0, $1.offset)
+        }
+        let all = byLine.map(\.element) + diagnostics
         if !all.isEmpty { throw ConfigErrors(all) }
         return configuration
     }

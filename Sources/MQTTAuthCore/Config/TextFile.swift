@@ -4,6 +4,10 @@ import Foundation
 package enum TextFile {
     /// Reads `path` and decodes it as UTF-8. `name` is how errors name the file.
     package static func read(_ path: String, name: String) throws(ConfigDiagnostic) -> String {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ConfigDiagnostic(file: name, line: nil, "cannot read file: it is a directory")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -38,23 +38,24 @@ let package = Package(
             pkgConfig: "libmosquitto",
             providers: [.apt(["libmosquitto-dev", "mosquitto-dev"])]
         ),
-        // The plain rule-scanning evaluator the trie is checked and benchmarked against.
-        // It lives beside the tests on purpose: the product never scans rules.
+        // What tests and the benchmark share: the plain rule-scanning evaluator the trie is
+        // checked and benchmarked against (beside the tests on purpose: the product never scans
+        // rules), and a seeded random generator.
         .target(
-            name: "ACLReference",
+            name: "TestSupport",
             dependencies: ["MQTTAuthCore"],
-            path: "Tests/ACLReference",
+            path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "ACLBench",
-            dependencies: ["MQTTAuthCore", "ACLReference"],
+            dependencies: ["MQTTAuthCore", "TestSupport"],
             path: "Benchmarks/ACLBench",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "MQTTAuthCoreTests",
-            dependencies: ["MQTTAuthCore", "ACLReference", "CMosquitto"],
+            dependencies: ["MQTTAuthCore", "TestSupport", "CMosquitto"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,4 +1,4 @@
-import ACLReference
+import TestSupport
 import Foundation
 import MQTTAuthCore
 
@@ -16,18 +16,6 @@ import MQTTAuthCore
 // Usage: ACLBench [blocks=21] [trie]   ("trie" skips the linear scan, for profiling)
 // Environment: ACLBENCH_SIZES=10,100000 to pick sizes.
 
-/// SplitMix64, so every run benchmarks the same rules and requests.
-struct Generator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 struct Request {
     let user: String
     let clientID: String
@@ -37,7 +25,7 @@ struct Request {
 
 /// A third of the rules per selector kind: exact users, `%`, and `prefix%` (1,000 prefixes).
 /// About one rule in eight is a deny.
-func makeRules(_ count: Int, _ random: inout Generator) -> [ACLRule] {
+func makeRules(_ count: Int, _ random: inout SeededGenerator) -> [ACLRule] {
     let source = SourceLocation(file: "bench", line: nil)
     let permissions: [Permission] = [.pubsub, .publish, .subscribe]
     return (0..<count).map { index in
@@ -66,7 +54,7 @@ func makeRules(_ count: Int, _ random: inout Generator) -> [ACLRule] {
 }
 
 /// 4,096 requests of 3–8 levels, for random users, that hit rules of every kind, and miss them.
-func makeRequests(ruleCount: Int, _ random: inout Generator) -> [Request] {
+func makeRequests(ruleCount: Int, _ random: inout SeededGenerator) -> [Request] {
     let groups = max(1, ruleCount / 3)
     let accesses: [Access] = [.publish, .read, .subscribe]
     return (0..<4096).map { _ in
@@ -121,7 +109,7 @@ let trieOnly = arguments.contains("trie")
 let sizes = ProcessInfo.processInfo.environment["ACLBENCH_SIZES"]?.split(separator: ",").compactMap { Int($0) }
     ?? [10, 1_000, 100_000]
 
-var random = Generator(state: 20261129)
+var random = SeededGenerator(seed: 20261129)
 let built = sizes.map { count in
     let rules = makeRules(count, &random)
     let requests = makeRequests(ruleCount: count, &random)

@@ -1,4 +1,5 @@
 import MQTTAuthCore
+import TestSupport
 
 /// Builds a rule the way the config loader does, located at `test:<line>`.
 func rule(_ user: String, _ topic: String, _ permission: Permission, line: Int = 1) throws -> ACLRule {
@@ -22,22 +23,5 @@ extension CompiledACL {
         let explained = decide(user: user, clientID: clientID, topic: topic, access: access)
         precondition(verdict == explained.isAllowed, "isAllowed and decide disagree on \(topic)")
         return verdict
-    }
-}
-
-/// SplitMix64: a small seedable generator, so generated cases are the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

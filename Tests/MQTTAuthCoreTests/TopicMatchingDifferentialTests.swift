@@ -1,5 +1,6 @@
 import CMosquitto
 import MQTTAuthCore
+import TestSupport
 import Testing
 
 // Differential test: our TopicFilter/TopicName/matches against libmosquitto 2.0.11's
@@ -48,7 +49,7 @@ import Testing
 private let mosqSuccess = Int32(MOSQ_ERR_SUCCESS.rawValue)
 private let mosqInvalid = Int32(MOSQ_ERR_INVAL.rawValue)
 
-/// Helpers over the suite's seeded SplitMix64 (`SeededGenerator`, in Support.swift).
+/// Helpers over the suite's seeded SplitMix64 (`SeededGenerator`, in TestSupport).
 extension SeededGenerator {
     /// A value in `0..<bound` (the modulo bias is irrelevant for a test generator).
     mutating func below(_ bound: Int) -> Int {

@@ -1,4 +1,4 @@
-import ACLReference
+import TestSupport
 import MQTTAuthCore
 import Testing
 

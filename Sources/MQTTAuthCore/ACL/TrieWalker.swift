@@ -50,6 +50,20 @@ struct TrieWalker {
         if collect, denies || grants { found.append((node, below)) }
     }
 
+    /// Visits the rules that end at `node` for a request whose next level starts at `start`:
+    /// a `#` below the node covers the rest of the request (unless the request's first level
+    /// is a `$` level); the node's own rules cover a request with no levels left.
+    /// Returns false when the request has no levels left.
+    @inline(__always)
+    private mutating func visitEnds(_ node: TrieNode, _ id: Int32, at start: Int, dollarLevel: Bool, denyOnly: Bool) -> Bool {
+        if node.hasBelow, !dollarLevel { visit(node.belowFlags, id, below: true, denyOnly: denyOnly) }
+        guard start <= text.count else {
+            if node.hasAtEnd { visit(node.atEndFlags, id, below: false, denyOnly: denyOnly) }
+            return false
+        }
+        return true
+    }
+
     @inline(__always)
     private func levelEnd(from start: Int) -> Int {
         var end = start
@@ -68,11 +82,7 @@ struct TrieWalker {
         if denied, !collect { return }
         let node = nodes[Int(id)]
         let dollarLevel = start == 0 && leadingDollar
-        if node.hasBelow, !dollarLevel { visit(node.belowFlags, id, below: true, denyOnly: denyOnly) }
-        guard start <= text.count else {
-            if node.hasAtEnd { visit(node.atEndFlags, id, below: false, denyOnly: denyOnly) }
-            return
-        }
+        guard visitEnds(node, id, at: start, dollarLevel: dollarLevel, denyOnly: denyOnly) else { return }
         let end = levelEnd(from: start)
         let child = literalChild(node, id, start, end)
         if child >= 0 { match(child, at: end + 1, denyOnly: denyOnly) }
@@ -93,11 +103,7 @@ struct TrieWalker {
         if denied, !collect { return }
         let node = nodes[Int(id)]
         let dollarLevel = start == 0 && leadingDollar
-        if node.hasBelow, !dollarLevel { visit(node.belowFlags, id, below: true, denyOnly: denyOnly) }
-        guard start <= text.count else {
-            if node.hasAtEnd { visit(node.atEndFlags, id, below: false, denyOnly: denyOnly) }
-            return
-        }
+        guard visitEnds(node, id, at: start, dollarLevel: dollarLevel, denyOnly: denyOnly) else { return }
         let end = levelEnd(from: start)
         if end - start == 1, text[start] == TopicText.hash {
             // Only a `#` at the same depth covers a `#`; it was visited above.

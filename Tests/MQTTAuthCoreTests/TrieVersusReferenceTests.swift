@@ -10,15 +10,40 @@ struct TrieVersusReferenceTests {
     private static let users: [String?] = [nil, "alice", "bob", "agent-1", "agent-12", "a", "", "a/b", "+", "#", "$SYS", "x"]
     private static let clientIDs: [String?] = [nil, "c1", "c2", "alice", "", "c/1", "+", "$c"]
     private static let selectors = ["%", "alice", "bob", "agent-%", "agent-1%", "a%", "a/b", "+"]
-    private static let ruleLevels = ["a", "b", "alice", "$SYS", "", "+", "+", "%u", "%c", "c1"]
-    private static let topicLevels = ["a", "b", "alice", "agent-1", "$SYS", "", "c1", "a/b"]
+
+    /// The level values rules and requests are made of.
+    struct Alphabet: Sendable, CustomTestStringConvertible {
+        let name: String
+        let ruleLevels: [String]
+        let topicLevels: [String]
+        var testDescription: String { name }
+    }
+
+    /// Few literals: paths overlap often, and every node keeps its edges inline.
+    static let narrow = Alphabet(
+        name: "narrow",
+        ruleLevels: ["a", "b", "alice", "$SYS", "", "+", "+", "%u", "%c", "c1"],
+        topicLevels: ["a", "b", "alice", "agent-1", "$SYS", "", "c1", "a/b"]
+    )
+
+    /// Enough literals that nodes outgrow their inline edges into the hash table, and levels
+    /// over 16 bytes that share their first 16 bytes, which only the key arena tells apart.
+    static let wide: Alphabet = {
+        let long = (0..<3).map { "a-level-name-over-16-bytes-\($0)" }
+        let literals = ["a", "b", "alice", "$SYS", "", "c1"] + (0..<10).map { "l\($0)" } + long.prefix(2)
+        return Alphabet(
+            name: "wide",
+            ruleLevels: literals + ["+", "+", "+", "%u", "%u", "%c"],
+            topicLevels: literals + ["agent-1", "a/b", long[2]]
+        )
+    }()
 
     private static func pick<T>(_ options: [T], _ random: inout SeededGenerator) -> T {
         options[Int.random(in: 0..<options.count, using: &random)]
     }
 
-    private static func randomRule(_ random: inout SeededGenerator) throws -> ACLRule {
-        var levels = (0..<Int.random(in: 0...3, using: &random)).map { _ in pick(ruleLevels, &random) }
+    private static func randomRule(_ alphabet: Alphabet, _ random: inout SeededGenerator) throws -> ACLRule {
+        var levels = (0..<Int.random(in: 0...3, using: &random)).map { _ in pick(alphabet.ruleLevels, &random) }
         if Int.random(in: 0..<3, using: &random) == 0 || levels.isEmpty || levels == [""] { levels.append("#") }
         let selector: UserSelector = switch Int.random(in: 0..<10, using: &random) {
         case 0: .anonymous
@@ -33,8 +58,8 @@ struct TrieVersusReferenceTests {
         )
     }
 
-    private static func randomTopic(_ access: Access, _ random: inout SeededGenerator) -> String {
-        var levels = (0..<Int.random(in: 1...4, using: &random)).map { _ in pick(topicLevels, &random) }
+    private static func randomTopic(_ alphabet: Alphabet, _ access: Access, _ random: inout SeededGenerator) -> String {
+        var levels = (0..<Int.random(in: 1...4, using: &random)).map { _ in pick(alphabet.topicLevels, &random) }
         if access == .subscribe {
             for index in levels.indices where Int.random(in: 0..<3, using: &random) == 0 { levels[index] = "+" }
             if Int.random(in: 0..<3, using: &random) == 0 { levels.append("#") }
@@ -45,14 +70,15 @@ struct TrieVersusReferenceTests {
         return levels.joined(separator: "/")
     }
 
-    @Test(arguments: 0..<8)
-    func randomPoliciesAgree(_ shard: UInt64) throws {
-        var random = SeededGenerator(seed: 0xAC10 &+ shard)
+    @Test(arguments: [narrow, wide], 0..<8)
+    func randomPoliciesAgree(_ alphabet: Alphabet, _ shard: UInt64) throws {
+        var random = SeededGenerator(seed: 0xAC10 &+ shard &+ (alphabet.name == "wide" ? 100 : 0))
+        let ruleCount = alphabet.name == "wide" ? 1...80 : 1...30
         var compared = 0
         var allowed = 0
         var disagreements: [String] = []
         for _ in 0..<60 {
-            let rules = try (0..<Int.random(in: 1...30, using: &random)).map { _ in try Self.randomRule(&random) }
+            let rules = try (0..<Int.random(in: ruleCount, using: &random)).map { _ in try Self.randomRule(alphabet, &random) }
             let superusers = Int.random(in: 0..<5, using: &random) == 0 ? ["bob"] : []
             let acl = CompiledACL(superusers: superusers, rules: rules)
             let reference = ReferenceACL(superusers: superusers, rules: rules)
@@ -60,7 +86,7 @@ struct TrieVersusReferenceTests {
                 let access = Self.pick([Access.publish, .read, .subscribe, .subscribe, .unsubscribe], &random)
                 let user = Self.pick(Self.users, &random)
                 let clientID = Self.pick(Self.clientIDs, &random)
-                let topic = Self.randomTopic(access, &random)
+                let topic = Self.randomTopic(alphabet, access, &random)
                 let expected = reference.isAllowed(user: user, clientID: clientID, topic: topic, access: access)
                 let decision = acl.decide(user: user, clientID: clientID, topic: topic, access: access)
                 let fast = acl.isAllowed(user: user, clientID: clientID, topic: topic, access: access)
@@ -82,12 +108,12 @@ struct TrieVersusReferenceTests {
     @Test func explanationsAreConsistent() throws {
         var random = SeededGenerator(seed: 42)
         for _ in 0..<200 {
-            let rules = try (0..<12).map { _ in try Self.randomRule(&random) }
+            let rules = try (0..<12).map { _ in try Self.randomRule(Self.narrow, &random) }
             let acl = CompiledACL(superusers: [], rules: rules)
             for _ in 0..<50 {
                 let access = Self.pick([Access.publish, .read, .subscribe], &random)
                 let user = Self.pick(Self.users, &random)
-                let topic = Self.randomTopic(access, &random)
+                let topic = Self.randomTopic(Self.narrow, access, &random)
                 let decision = acl.decide(user: user, clientID: "c1", topic: topic, access: access)
                 guard case .rules(let deciding) = decision.reason else { continue }
                 #expect(!deciding.isEmpty)

@@ -68,7 +68,7 @@ extension CompiledACL {
     private func explain(_ found: [(node: Int32, below: Bool)], allowed: Bool, access: Access) -> [ACLRule] {
         var indexes = Set<Int32>()
         for (node, below) in found {
-            let ending = explanations[Int(node)]
+            let ending = explanations[node, default: NodeRules()]
             for index in below ? ending.below : ending.atEnd {
                 let permission = rules[Int(index)].permission
                 if allowed ? permission.grants(access) : permission == .deny {

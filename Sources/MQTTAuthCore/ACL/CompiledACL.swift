@@ -9,12 +9,14 @@ package struct CompiledACL: Sendable {
     /// Every rule, in source order; terminals refer to rules by index.
     package let rules: [ACLRule]
 
-    let nodes: FrozenBuffer<TrieNode>
+    let cells: FrozenBuffer<TrieCell>
     let edges: EdgeTable
+    /// The bytes of every key; inline edges with keys over 16 bytes compare against it.
+    let keys: FrozenBuffer<UInt8>
     /// A table of its own, small enough to stay in cache: every decision consults it.
     let superusers: EdgeTable
-    /// For each node, the rules that end there: read only to explain a decision.
-    let explanations: [NodeRules]
+    /// The rules that end at each node: read only to explain a decision.
+    let explanations: [Int32: NodeRules]
     /// For each node of the username-prefix byte trie, the topic trie of its selector, or -1.
     let prefixTargets: [Int32]
     let anyUserRoot: Int32
@@ -47,15 +49,16 @@ package struct CompiledACL: Sendable {
             layout.addEdge(parent: TrieLayout.exactUserParent, key: name.utf8, child: child)
         }
         layout.addPrefixes(prefixes)
-        self.nodes = FrozenBuffer(layout.nodes)
-        self.edges = EdgeTable(edges: layout.edges, keys: layout.keys)
+        self.cells = FrozenBuffer(layout.cells)
+        self.keys = FrozenBuffer(layout.keys)
+        self.edges = EdgeTable(edges: layout.edges, arena: keys)
         var names: [UInt8] = []
         let superuserEdges = Set(superusers).map { name in
             defer { names += name.utf8 }
             return EdgeTable.Edge(parent: 0, keyStart: names.count, keyCount: name.utf8.count, child: 0)
         }
-        self.superusers = EdgeTable(edges: superuserEdges, keys: names)
-        self.explanations = layout.rules
+        self.superusers = EdgeTable(edges: superuserEdges, arena: FrozenBuffer(names))
+        self.explanations = layout.explanations
         self.prefixTargets = layout.prefixTargets
         self.rules = rules
     }

@@ -32,15 +32,12 @@ struct EdgeTable: Sendable {
         init(parent: Int32, bytes: UnsafeBufferPointer<UInt8>) {
             let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
             var hash = (UInt64(UInt32(bitPattern: parent)) << 32 | UInt64(bytes.count)) &* multiplier
+            let words = KeyWords(bytes)
+            word0 = words.word0
+            word1 = words.word1
             if bytes.count <= 16 {
-                var words: (UInt64, UInt64) = (0, 0)
-                if let base = bytes.baseAddress {
-                    withUnsafeMutableBytes(of: &words) { $0.baseAddress!.copyMemory(from: base, byteCount: bytes.count) }
-                }
-                word0 = words.0
-                word1 = words.1
-                hash = (hash ^ words.0) &* multiplier
-                hash = (hash ^ (hash >> 32) ^ words.1) &* multiplier
+                hash = (hash ^ words.word0) &* multiplier
+                hash = (hash ^ (hash >> 32) ^ words.word1) &* multiplier
             } else {
                 let raw = UnsafeRawPointer(bytes.baseAddress!)
                 var index = 0
@@ -66,11 +63,11 @@ struct EdgeTable: Sendable {
     private let arena: FrozenBuffer<UInt8>
     private let mask: Int
 
-    init(edges: [Edge], keys: [UInt8]) {
+    /// `arena` holds the bytes of every edge's key, at `keyStart`.
+    init(edges: [Edge], arena: FrozenBuffer<UInt8>) {
         var capacity = 8
         while capacity < edges.count * 2 { capacity *= 2 }
         mask = capacity - 1
-        let arena = FrozenBuffer(keys)
         let mask = mask
         slots = FrozenBuffer(count: capacity) { slots in
             slots.initialize(repeating: Slot())
@@ -114,5 +111,21 @@ struct EdgeTable: Sendable {
         if bytes.count <= 16 { return slot.word0 == key.word0 && slot.word1 == key.word1 }
         let start = Int(slot.word0)
         return bytes.elementsEqual(UnsafeBufferPointer(rebasing: arena.elements[start..<start + bytes.count]))
+    }
+}
+
+/// The first 16 bytes of a key as two words, zero-padded: with the key's length, enough to
+/// compare keys of up to 16 bytes in two instructions.
+struct KeyWords {
+    var word0: UInt64 = 0
+    var word1: UInt64 = 0
+
+    @inline(__always)
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let base = bytes.baseAddress else { return }
+        var words: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &words) { $0.baseAddress!.copyMemory(from: base, byteCount: min(16, bytes.count)) }
+        word0 = words.0
+        word1 = words.1
     }
 }

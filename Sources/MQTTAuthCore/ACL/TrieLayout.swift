@@ -1,63 +1,80 @@
-/// Flattens compile-time tries into the node array and edge table of a `CompiledACL`.
+/// Flattens compile-time tries into the cells, edge table and key arena of a `CompiledACL`.
 struct TrieLayout {
     /// The edge parent that is not a node: the set keyed by whole usernames.
     static let exactUserParent: Int32 = -2
-
-    private(set) var nodes: [TrieNode] = []
-    private(set) var edges: [EdgeTable.Edge] = []
-    private(set) var keys: [UInt8] = []
-    /// For each node, the rules that end there.
-    private(set) var rules: [NodeRules] = []
-    /// The prefix byte trie's nodes: each one's topic trie, where a `prefix%` selector ends.
-    private(set) var prefixTargets: [Int32] = []
-
-    mutating func newNode() -> Int32 {
-        nodes.append(TrieNode())
-        rules.append(NodeRules())
-        return Int32(nodes.count - 1)
-    }
-
     /// Prefix-trie nodes are edge parents numbered below `prefixBase`, apart from topic nodes.
     static let prefixBase: Int32 = -16
 
     static func prefixParent(_ index: Int) -> Int32 { prefixBase - Int32(index) }
 
+    private(set) var cells: [TrieCell] = []
+    /// Edges kept in the hash table: literal edges of nodes with many children, usernames and
+    /// username-prefix bytes.
+    private(set) var edges: [EdgeTable.Edge] = []
+    /// The bytes of every key, hashed or inline.
+    private(set) var keys: [UInt8] = []
+    /// The rules that end at each node that has any.
+    private(set) var explanations: [Int32: NodeRules] = [:]
+    /// The prefix byte trie's nodes: each one's topic trie, where a `prefix%` selector ends.
+    private(set) var prefixTargets: [Int32] = []
+
     mutating func addEdge(parent: Int32, key: some Collection<UInt8>, child: Int32) {
         edges.append(EdgeTable.Edge(parent: parent, keyStart: keys.count, keyCount: key.count, child: child))
         keys.append(contentsOf: key)
-        if parent >= 0 { nodes[Int(parent)].hasLiterals = true }
     }
 
-    /// Adds `builder` and everything below it, depth first so that a path's nodes sit close
-    /// together. Returns the index of its root.
+    /// Adds `builder` and everything below it, depth first: a node, its inline edges, then its
+    /// children's subtrees, so that a path's nodes sit close together. Returns the root's id.
     mutating func add(_ builder: TopicTrieBuilder) -> Int32 {
-        let id = newNode()
+        let literals = builder.literals.sorted { $0.key < $1.key }
+        let inline = literals.count <= TrieNode.maxInlineEdges
+        let id = Int32(cells.count)
+        cells.append(contentsOf: repeatElement(TrieCell(), count: 1 + (inline ? 2 * literals.count : 0)))
+
+        var node = TrieNode()
+        node.inlineEdges = inline ? UInt8(literals.count) : 0
+        node.hashedEdges = !inline
+        var rules = NodeRules()
         if let atEnd = builder.atEnd {
-            rules[Int(id)].atEnd = atEnd.rules
-            nodes[Int(id)].atEndFlags = atEnd.flags
+            rules.atEnd = atEnd.rules
+            node.atEndFlags = atEnd.flags
         }
         if let below = builder.below {
-            rules[Int(id)].below = below.rules
-            nodes[Int(id)].belowFlags = below.flags
+            rules.below = below.rules
+            node.belowFlags = below.flags
         }
-        // Each child is added before it is linked: `add` grows `nodes`.
-        if let plus = builder.plus {
-            let child = add(plus)
-            nodes[Int(id)].plus = child
-        }
-        if let username = builder.username {
-            let child = add(username)
-            nodes[Int(id)].username = child
-        }
-        if let clientID = builder.clientID {
-            let child = add(clientID)
-            nodes[Int(id)].clientID = child
-        }
-        for (literal, builderChild) in builder.literals {
-            let child = add(builderChild)
-            addEdge(parent: id, key: literal.utf8, child: child)
+        if builder.atEnd != nil || builder.below != nil { explanations[id] = rules }
+        node.plus = builder.plus.map { add($0) } ?? TrieNode.none
+        node.username = builder.username.map { add($0) } ?? TrieNode.none
+        node.clientID = builder.clientID.map { add($0) } ?? TrieNode.none
+        store(node, at: Int(id))
+
+        for (index, (literal, child)) in literals.enumerated() {
+            let childID = add(child)
+            if inline {
+                store(inlineEdge(literal.utf8, child: childID), at: Int(id) + 1 + 2 * index)
+            } else {
+                addEdge(parent: id, key: literal.utf8, child: childID)
+            }
         }
         return id
+    }
+
+    private mutating func inlineEdge(_ key: Substring.UTF8View, child: Int32) -> InlineEdge {
+        let start = keys.count
+        keys.append(contentsOf: key)
+        let words = keys.withUnsafeBufferPointer { KeyWords(UnsafeBufferPointer(rebasing: $0[start...])) }
+        return InlineEdge(
+            word0: words.word0,
+            word1: words.word1,
+            keyCount: UInt32(key.count),
+            child: child,
+            keyStart: UInt32(start)
+        )
+    }
+
+    private mutating func store<T>(_ value: T, at cell: Int) {
+        cells.withUnsafeMutableBytes { $0.storeBytes(of: value, toByteOffset: cell * MemoryLayout<TrieCell>.stride, as: T.self) }
     }
 
     /// Adds the byte trie of `prefix%` selectors; its root is `prefixParent(0)`.

@@ -5,7 +5,8 @@
 /// request has no more levels (`a/` has two levels, the second one empty).
 struct TrieWalker {
     private let edges: EdgeTable
-    private let nodes: UnsafeMutableBufferPointer<TrieNode>
+    private let cells: UnsafeMutableBufferPointer<TrieCell>
+    private let keys: UnsafeMutableBufferPointer<UInt8>
     /// The topic or filter, without any `$share/<group>/` prefix.
     private let text: UnsafeBufferPointer<UInt8>
     private let leadingDollar: Bool
@@ -30,7 +31,8 @@ struct TrieWalker {
         collect: Bool
     ) {
         self.edges = acl.edges
-        self.nodes = acl.nodes.elements
+        self.cells = acl.cells.elements
+        self.keys = acl.keys.elements
         self.text = text
         self.leadingDollar = text.first == TopicText.dollar
         self.username = username.flatMap { PlaceholderValue.isSubstitutable($0) ? $0 : nil }
@@ -71,16 +73,27 @@ struct TrieWalker {
         return end
     }
 
+    /// The child of node `id` along the literal level `start..<end`, or -1.
     @inline(__always)
     private func literalChild(_ node: TrieNode, _ id: Int32, _ start: Int, _ end: Int) -> Int32 {
-        guard node.hasLiterals else { return TrieNode.none }
-        return edges.child(of: id, key: UnsafeBufferPointer(rebasing: text[start..<end]))
+        let level = UnsafeBufferPointer(rebasing: text[start..<end])
+        if node.hashedEdges { return edges.child(of: id, key: level) }
+        guard node.inlineEdges > 0 else { return TrieNode.none }
+        let words = KeyWords(level)
+        for index in 0..<Int(node.inlineEdges) {
+            let edge = cells.edge(of: id, index)
+            guard edge.keyCount == level.count, edge.word0 == words.word0, edge.word1 == words.word1 else { continue }
+            if level.count <= 16 { return edge.child }
+            let stored = UnsafeBufferPointer(rebasing: keys[Int(edge.keyStart)..<Int(edge.keyStart) + level.count])
+            if stored.elementsEqual(level) { return edge.child }
+        }
+        return TrieNode.none
     }
 
     /// Publish and read: visits every rule whose pattern matches the topic, with MQTT matching.
     mutating func match(_ id: Int32, at start: Int, denyOnly: Bool) {
         if denied, !collect { return }
-        let node = nodes[Int(id)]
+        let node = cells.node(id)
         let dollarLevel = start == 0 && leadingDollar
         guard visitEnds(node, id, at: start, dollarLevel: dollarLevel, denyOnly: denyOnly) else { return }
         let end = levelEnd(from: start)
@@ -101,7 +114,7 @@ struct TrieWalker {
     /// Subscribe: visits every rule whose pattern covers the requested filter (subsumption).
     mutating func cover(_ id: Int32, at start: Int, denyOnly: Bool) {
         if denied, !collect { return }
-        let node = nodes[Int(id)]
+        let node = cells.node(id)
         let dollarLevel = start == 0 && leadingDollar
         guard visitEnds(node, id, at: start, dollarLevel: dollarLevel, denyOnly: denyOnly) else { return }
         let end = levelEnd(from: start)

@@ -1,0 +1,47 @@
+import Crypto
+import Foundation
+
+extension CredentialRules {
+    /// Random bytes in a password: 256 bits.
+    package static let passwordBytes = 32
+
+    /// A new password: 32 bytes (256 bits) from the system CSPRNG (`SystemRandomNumberGenerator`:
+    /// `getrandom` on Linux, `arc4random_buf` on Darwin), as URL-safe base64 without padding,
+    /// so always 43 characters of `[A-Za-z0-9_-]`.
+    package static func newPassword() -> String {
+        var generator = SystemRandomNumberGenerator()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(passwordBytes)
+        for _ in 0..<(passwordBytes / 8) {
+            withUnsafeBytes(of: generator.next() as UInt64) { bytes.append(contentsOf: $0) }
+        }
+        return base64URL(bytes)
+    }
+
+    /// SHA-256 of the secret's UTF-8: 32 bytes. A fast hash is right here because the secrets
+    /// are 256-bit random values, which no dictionary or brute-force search can reach; a slow
+    /// hash (bcrypt, scrypt) would only slow down `/mqtt/auth`.
+    package static func hash(_ secret: String) -> [UInt8] {
+        Array(SHA256.hash(data: Array(secret.utf8)))
+    }
+
+    /// Whether `a` and `b` hold the same bytes, taking the same time wherever they differ: every
+    /// byte pair is compared, with no early exit. Only a difference in length returns early, so
+    /// lengths may leak; compare fixed-length values (hashes) with it.
+    package static func constantTimeEqual(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for (x, y) in zip(a, b) {
+            difference |= x ^ y
+        }
+        return difference == 0
+    }
+
+    /// URL-safe base64 (RFC 4648 §5) without `=` padding.
+    static func base64URL(_ bytes: [UInt8]) -> String {
+        var text = Data(bytes).base64EncodedString()
+        text = text.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        while text.hasSuffix("=") { text.removeLast() }
+        return text
+    }
+}

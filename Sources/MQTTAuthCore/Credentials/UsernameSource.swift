@@ -1,0 +1,7 @@
+/// Where a provider takes its users' MQTT usernames from (DESIGN §4, the provider's `username` key).
+package enum UsernameSource: String, Sendable {
+    /// The JWT `sub`, as it is (Supabase: the user's UUID). The default.
+    case uuid
+    /// The JWT `email`, lower-cased, every character outside `[a-z0-9_-]` replaced by `_`.
+    case email
+}

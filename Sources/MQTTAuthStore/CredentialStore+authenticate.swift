@@ -1,0 +1,25 @@
+import Foundation
+import MQTTAuthCore
+import Synchronization
+
+extension CredentialStore {
+    /// The expiry of the user's unexpired credential whose password hash matches, or nil.
+    ///
+    /// Reads the in-memory index only: no disk I/O. The password is hashed before the lookup,
+    /// whether the user exists or not, and it is compared with every credential of the user in
+    /// constant time, with no early exit: the time taken depends on how many credentials the
+    /// user has, never on the bytes of the stored hashes. A credential with `expiresAt <= now`
+    /// never matches, even before `purgeExpired` removes it.
+    package func authenticate(username: String, password: String, now: Date) -> Date? {
+        let hash = CredentialRules.hash(password)
+        let entries = index.withLock { $0.entries(for: username) }
+        var match: Date?
+        for entry in entries {
+            let equal = CredentialRules.constantTimeEqual(entry.hash, hash)
+            if equal, entry.expiresAt > now {
+                match = entry.expiresAt
+            }
+        }
+        return match
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import GRDB
+import Logging
+import MQTTAuthCore
+import Synchronization
+
+extension CredentialStore {
+    /// Issues a new credential for the identity (provider, subject) and returns it, plaintext
+    /// password included, only after its transaction has committed (see Durability on
+    /// `CredentialStore`); then the index knows it too.
+    ///
+    /// In one transaction:
+    /// 1. The identity's username is its stored binding if it has one (a later change of the
+    ///    derived `username`, e.g. a new email, does not rename a user). Otherwise `username` if
+    ///    no identity holds it, else `CredentialRules.disambiguated` (attempt 0, 1, … until free),
+    ///    and the binding is stored.
+    /// 2. A credential with a new 256-bit password is inserted; only its SHA-256 is stored.
+    /// 3. The user's expired credentials are deleted, and of the rest only the newest
+    ///    `maxPerUser` are kept (the oldest are dropped; the new one always stays).
+    ///
+    /// - Parameters:
+    ///   - username: the derived name (`CredentialRules.username`); it must be a valid username.
+    ///   - expiresAt: rounded down to a whole second; it must still be after `now`.
+    ///   - maxPerUser: at least 1.
+    /// - Throws: `CredentialError` for an invalid `username`; `CredentialStoreError` for an
+    ///   expiry not after `now`; GRDB's `DatabaseError` (or `CancellationError`) when the write
+    ///   fails, in which case nothing was stored.
+    package func issue(
+        provider: String,
+        subject: String,
+        username: String,
+        expiresAt: Date,
+        maxPerUser: Int,
+        now: Date
+    ) async throws -> IssuedCredential {
+        precondition(maxPerUser >= 1, "maxPerUser must leave room for the new credential")
+        try CredentialRules.validateUsername(username)
+        let expires = UnixTime.seconds(expiresAt)
+        guard UnixTime.date(expires) > now else { throw CredentialStoreError.alreadyExpired }
+        let password = CredentialRules.newPassword()
+        let request = IssueRequest(
+            provider: provider, subject: subject, username: username,
+            hash: CredentialRules.hash(password), expires: expires, now: now, maxPerUser: maxPerUser
+        )
+        let outcome = try await database.writeWithoutTransaction { db in
+            let outcome = try db.committed { try Self.record(request, in: db) }
+            // Committed: only now may `authenticate` see it.
+            self.index.withLock { $0.replace(outcome.username, with: outcome.active) }
+            return outcome
+        }
+        logger.debug("issued a credential", metadata: [
+            "credential.username": "\(outcome.username)",
+            "credential.expires_at": "\(UnixTime.date(expires).formatted(.iso8601))",
+            "credential.active_for_user": "\(outcome.active.count)",
+            "credential.dropped": "\(outcome.dropped)",
+            "identity.provider": "\(provider)",
+            "identity.new": "\(outcome.newIdentity)",
+        ])
+        return IssuedCredential(username: outcome.username, password: password, expiresAt: UnixTime.date(expires))
+    }
+}
+
+/// What `issue` writes. Holds the hash, never the password.
+struct IssueRequest: Sendable {
+    let provider: String
+    let subject: String
+    let username: String
+    let hash: [UInt8]
+    let expires: Int64
+    let now: Date
+    let maxPerUser: Int
+}
+
+/// What one `issue` transaction did.
+struct IssueOutcome: Sendable {
+    /// The username bound to the identity.
+    let username: String
+    /// Whether this transaction created the binding.
+    let newIdentity: Bool
+    /// The user's credentials after the transaction, oldest first: the new index entries.
+    let active: [CredentialIndex.Entry]
+    /// Credentials deleted: expired ones and those over the cap.
+    let dropped: Int
+}
+
+extension CredentialStore {
+    /// Most candidate names tried for one identity before giving up.
+    static let maxNameAttempts = 100
+
+    /// Steps 1–3 of `issue`, inside its transaction.
+    static func record(_ request: IssueRequest, in db: Database) throws -> IssueOutcome {
+        let created = UnixTime.seconds(request.now)
+        let (username, isNew) = try bind(request, created: created, in: db)
+        try db.execute(sql: """
+            INSERT INTO credentials (username, password_hash, expires_at, created_at) VALUES (?, ?, ?, ?)
+            """, arguments: [username, Data(request.hash), request.expires, created])
+        try db.execute(sql: "DELETE FROM credentials WHERE username = ? AND expires_at <= ?",
+                       arguments: [username, request.now.timeIntervalSince1970])
+        var dropped = db.changesCount
+        try db.execute(sql: """
+            DELETE FROM credentials WHERE username = ? AND id NOT IN (
+                SELECT id FROM credentials WHERE username = ? ORDER BY id DESC LIMIT ?)
+            """, arguments: [username, username, request.maxPerUser])
+        dropped += db.changesCount
+        let active = try Row.fetchAll(db, sql: """
+            SELECT id, password_hash, expires_at FROM credentials WHERE username = ? ORDER BY id
+            """, arguments: [username]).map(entry)
+        return IssueOutcome(username: username, newIdentity: isNew, active: active, dropped: dropped)
+    }
+
+    /// The identity's bound username, binding a free one first if it has none.
+    private static func bind(_ request: IssueRequest, created: Int64, in db: Database) throws -> (String, Bool) {
+        if let bound = try String.fetchOne(db, sql: "SELECT username FROM identities WHERE provider = ? AND subject = ?",
+                                           arguments: [request.provider, request.subject]) {
+            return (bound, false)
+        }
+        var candidate = request.username
+        var attempt = 0
+        while try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM identities WHERE username = ?)", arguments: [candidate]) == true {
+            guard attempt < maxNameAttempts else { throw CredentialStoreError.noFreeUsername }
+            candidate = CredentialRules.disambiguated(request.username, provider: request.provider,
+                                                      subject: request.subject, attempt: attempt)
+            attempt += 1
+        }
+        try db.execute(sql: "INSERT INTO identities (provider, subject, username, created_at) VALUES (?, ?, ?, ?)",
+                       arguments: [request.provider, request.subject, candidate, created])
+        return (candidate, true)
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import JWTKit
+
+/// One key and the one algorithm it may verify, held as a jwt-kit key collection that contains
+/// exactly that key and nothing else.
+///
+/// Keeping one key per collection is what rules out algorithm confusion: jwt-kit picks the
+/// algorithm from the key it was given (an HMAC key only ever computes HMACs), and a collection
+/// with a single key has no other key to fall back to when a `kid` does not match.
+struct VerificationKey: Sendable {
+    let algorithm: SigningAlgorithm
+    private let collection: JWTKeyCollection
+
+    private init(algorithm: SigningAlgorithm, collection: JWTKeyCollection) {
+        self.algorithm = algorithm
+        self.collection = collection
+    }
+
+    /// Precondition: `secret` has at least ``TokenVerifierConfiguration/minimumSecretBytes``
+    /// (jwt-kit asserts it in debug builds).
+    static func hs256(secret: [UInt8]) async -> VerificationKey {
+        precondition(secret.count >= TokenVerifierConfiguration.minimumSecretBytes, "HS256 secret too short")
+        let collection = JWTKeyCollection()
+        await collection.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+        return VerificationKey(algorithm: .hs256, collection: collection)
+    }
+
+    static func make(_ key: JWKSDocument.Key) async -> VerificationKey {
+        let collection = JWTKeyCollection()
+        switch key.material {
+        case .es256(let publicKey): await collection.add(ecdsa: publicKey)
+        case .rs256(let publicKey): await collection.add(rsa: publicKey, digestAlgorithm: .sha256)
+        }
+        return VerificationKey(algorithm: key.algorithm, collection: collection)
+    }
+
+    /// Checks the signature, then decodes the claims. A bad signature is reported before any
+    /// claim is looked at.
+    func verify(_ token: String) async throws(TokenError) -> SupabaseClaims {
+        do {
+            return try await collection.verify(token, as: SupabaseClaims.self)
+        } catch let error as JWTError where error.errorType == .malformedToken {
+            throw .format
+        } catch {
+            throw .signature
+        }
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+
+/// What a token that passed every check of DESIGN §5 says about its user. Only claims the
+/// provider sets are read: `user_metadata` is user-editable and never consulted.
+package struct VerifiedToken: Sendable, Equatable {
+    /// `sub`: the user's id at the provider, never empty.
+    package let subject: String
+    /// `email`, or nil when the claim is missing or empty (phone and anonymous users have none).
+    package let email: String?
+    /// `exp`, without leeway.
+    package let expiresAt: Date
+    /// `iat`, when present. It is recorded, not checked.
+    package let issuedAt: Date?
+    /// `is_anonymous`; true only when the provider allows anonymous users.
+    package let isAnonymous: Bool
+
+    package init(subject: String, email: String?, expiresAt: Date, issuedAt: Date?, isAnonymous: Bool) {
+        self.subject = subject
+        self.email = email
+        self.expiresAt = expiresAt
+        self.issuedAt = issuedAt
+        self.isAnonymous = isAnonymous
+    }
+}

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 CONFIG ?= mqtt-authd.example.yml
 # Debian packages the build, the tests and the later broker tests use.
-APT_PACKAGES := mosquitto mosquitto-dev libmosquitto-dev mosquitto-clients libsqlite3-dev pkg-config
+APT_PACKAGES := mosquitto mosquitto-dev libmosquitto-dev mosquitto-clients libsqlite3-dev pkg-config openssl
 
 .PHONY: all deps build test run bench clean
 
@@ -27,6 +27,7 @@ build: deps
 # The whole suite. The last line repeats Swift Testing's count as "N passed, N failed".
 test: deps
 	$(SWIFT) build --build-tests
+	scripts/check-systemd.sh .build/debug/mqtt-authd
 	@set -o pipefail; mkdir -p .build; \
 	$(SWIFT) test --skip-build --disable-xctest 2>&1 | tee .build/test.log; status=$$?; \
 	summary=$$(grep -E "Test run with [0-9]+ tests" .build/test.log | tail -1); \
@@ -35,13 +36,10 @@ test: deps
 	if [ "$$status" = 0 ]; then echo "$${total:-0} passed, 0 failed"; else echo "tests: failed (exit $$status, $${failed:-?} issues)"; fi; \
 	exit $$status
 
-# The daemon arrives with the next milestone; until then `make run` builds everything and
-# shows the ACL engine at work on the example configuration.
+# Builds and starts the daemon on the example configuration: http://127.0.0.1:8080, with its
+# SQLite file under ./var/. Stop it with Ctrl-C.
 run: build
-	.build/debug/aclcheck --config $(CONFIG) --lint
-	.build/debug/aclcheck --config $(CONFIG) --user alice --topic users/alice/inbox --access publish || true
-	.build/debug/aclcheck --config $(CONFIG) --user alice --topic users/bob/inbox --access publish || true
-	@echo "The mqtt-authd daemon is not built yet: this milestone ships the ACL engine and aclcheck."
+	.build/debug/mqtt-authd --config $(CONFIG)
 
 # ns per ACL decision at 10, 1,000 and 100,000 rules, next to a linear scan (see BENCHMARKS.md).
 bench: deps

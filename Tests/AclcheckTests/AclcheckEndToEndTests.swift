@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -34,24 +35,7 @@ struct AclcheckRun: CustomStringConvertible {
 
 /// Finds the `aclcheck` executable beside the test bundle and runs it.
 enum Aclcheck {
-    /// On Linux `swift test` runs `<build>/debug/<package>PackageTests.xctest`, an executable in
-    /// the same folder as `aclcheck`; `Bundle.main` points at that folder. On macOS the
-    /// `.xctest` bundle sits in the build folder, beside `aclcheck`. Several places are tried, so
-    /// that the test does not depend on which runner started it.
-    static let executable: URL? = {
-        var folders: [URL] = [Bundle.main.bundleURL]
-        if let argument0 = CommandLine.arguments.first {
-            folders.append(URL(fileURLWithPath: argument0).resolvingSymlinksInPath().deletingLastPathComponent())
-        }
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            folders.append(bundle.bundleURL.deletingLastPathComponent())
-        }
-        for folder in folders {
-            let candidate = folder.appendingPathComponent("aclcheck")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        return nil
-    }()
+    static let executable: URL? = BuiltProducts.executable("aclcheck")
 
     /// A child that exits before reading all of its standard input must not kill the test
     /// process with SIGPIPE; the failed write is then simply ignored.

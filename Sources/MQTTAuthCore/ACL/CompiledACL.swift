@@ -90,3 +90,10 @@ package struct CompiledACL: Sendable {
         }
     }
 }
+
+extension CompiledACL {
+    /// True if `user` is listed under `superusers`.
+    package func isSuperuser(_ user: String) -> Bool {
+        user.withBytes { isSuperuser($0) }
+    }
+}

@@ -1,4 +1,3 @@
-import Foundation
 import Yams
 
 /// The access-control part of the configuration file:
@@ -29,48 +28,43 @@ package struct ACLConfiguration: Sendable {
 }
 
 extension ACLConfiguration {
+    /// The top-level keys this type reads.
+    package static let keys: Set<String> = ["superusers", "acl"]
+
     /// Loads the `superusers` and `acl` keys of the YAML file at `path`, and the acl files it names.
     /// Other top-level keys belong to the daemon and are left to it.
     ///
     /// - Throws: `ConfigErrors` with every problem found, each with its file and line.
     package static func load(path: String) throws(ConfigErrors) -> ACLConfiguration {
-        let text: String
-        do {
-            text = try TextFile.read(path, name: path)
-        } catch {
-            throw ConfigErrors([error])
-        }
-        var reader = YAMLReader(file: path)
+        var document = try ConfigDocument.open(path)
+        let (configuration, aclFileDiagnostics) = read(&document)
+        try document.finish(adding: aclFileDiagnostics)
+        return configuration
+    }
+
+    /// Reads `superusers` and `acl` from an opened document. Problems in the document go to its
+    /// reader; problems inside acl files, which name other files, are returned.
+    package static func read(_ document: inout ConfigDocument) -> (ACLConfiguration, [ConfigDiagnostic]) {
         var configuration = ACLConfiguration()
         var diagnostics: [ConfigDiagnostic] = []
-        if let root = reader.compose(text), let entries = reader.mapping(root, "the configuration file") {
-            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-            for entry in entries {
-                switch entry.key {
-                case "superusers":
-                    configuration.superusers = reader.superusers(entry.value)
-                case "acl":
-                    let (rules, fileDiagnostics) = reader.acl(entry.value, folder: folder)
-                    configuration.rules = rules
-                    diagnostics = fileDiagnostics
-                default:
-                    break
-                }
+        for entry in document.entries {
+            switch entry.key {
+            case "superusers":
+                configuration.superusers = document.reader.superusers(entry.value)
+            case "acl":
+                let (rules, fileDiagnostics) = document.reader.acl(entry.value, folder: document.folder)
+                configuration.rules = rules
+                diagnostics = fileDiagnostics
+            default:
+                break
             }
         }
-        // The reader finds some problems (unknown keys) before others above them: report the
-        // config file's problems in line order, then the acl files'.
-        let byLine = reader.diagnostics.enumerated().sorted {
-            ($0.element.location.line ?? 0, $0.offset) < ($1.element.location.line ?? 0, $1.offset)
-        }
-        let all = byLine.map(\.element) + diagnostics
-        if !all.isEmpty { throw ConfigErrors(all) }
-        return configuration
+        return (configuration, diagnostics)
     }
 }
 
 extension YAMLReader {
-    mutating func superusers(_ node: Node) -> [String] {
+    package mutating func superusers(_ node: Node) -> [String] {
         guard let names = strings(node, "superusers") else { return [] }
         if names.contains(where: \.isEmpty) { error(node, "superusers holds an empty name") }
         return names.filter { !$0.isEmpty }
@@ -78,7 +72,7 @@ extension YAMLReader {
 
     /// The `acl` mapping: config rules first, then each file's rules. Diagnostics of the acl
     /// files are returned apart, since they name other files.
-    mutating func acl(_ node: Node, folder: String) -> ([ACLRule], [ConfigDiagnostic]) {
+    package mutating func acl(_ node: Node, folder: String) -> ([ACLRule], [ConfigDiagnostic]) {
         guard let entries = mapping(node, "acl", allowed: ["rules", "files"]) else { return ([], []) }
         var rules: [ACLRule] = []
         var fileRules: [ACLRule] = []

@@ -1,0 +1,201 @@
+import Crypto
+import Foundation
+import MQTTAuthCore
+import Yams
+
+extension DaemonConfiguration {
+    static let topLevelKeys: Set<String> = ACLConfiguration.keys.union([
+        "listen", "tls", "database", "api_keys", "providers", "credentials", "broker",
+    ])
+
+    /// Loads and checks the daemon's configuration file.
+    ///
+    /// - Parameter environment: where `${VAR}` values come from.
+    /// - Throws: `ConfigErrors` with every problem found, each with its file and line.
+    package static func load(
+        path: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigErrors) -> DaemonConfiguration {
+        var document = try ConfigDocument.open(path)
+        var configuration = DaemonConfiguration()
+        let (acl, aclFileDiagnostics) = ACLConfiguration.read(&document)
+        configuration.acl = acl
+        var reader = DaemonConfigReader(document: document, environment: environment)
+        reader.read(into: &configuration)
+        try reader.document.finish(adding: aclFileDiagnostics)
+        configuration.database = reader.document.resolve(configuration.database)
+        return configuration
+    }
+}
+
+/// Reads the daemon's keys, collecting problems in the document's reader.
+struct DaemonConfigReader {
+    var document: ConfigDocument
+    let environment: [String: String]
+
+    private var yaml: YAMLReader {
+        get { document.reader }
+        set { document.reader = newValue }
+    }
+
+    mutating func read(into configuration: inout DaemonConfiguration) {
+        for (key, keyNode, value) in document.entries {
+            switch key {
+            case "listen": string(value, "listen").map { listen($0, value).map { configuration.listen = $0 } }
+            case "tls": configuration.tls = tls(value)
+            case "database": string(value, "database").map { configuration.database = $0 }
+            case "api_keys": configuration.apiKeys = items(value, "api_keys").compactMap { apiKey($0) }
+            case "providers": configuration.providers = providers(value)
+            case "credentials": credentials(value, into: &configuration.credentials)
+            case "broker": broker(value, into: &configuration.broker)
+            default:
+                if !ACLConfiguration.keys.contains(key) {
+                    let known = DaemonConfiguration.topLevelKeys.sorted().joined(separator: ", ")
+                    yaml.error(keyNode, "unknown key '\(key.printable)' (known keys: \(known))")
+                }
+            }
+        }
+    }
+
+    // MARK: Values
+
+    /// A string value with `${VAR}` replaced from the environment.
+    mutating func string(_ node: Node, _ what: String) -> String? {
+        guard let raw = yaml.string(node, what) else { return nil }
+        do {
+            return try EnvironmentExpansion.expand(raw, environment)
+        } catch {
+            yaml.error(node, "\(what): \(error)")
+            return nil
+        }
+    }
+
+    mutating func integer(_ node: Node, _ what: String, in range: ClosedRange<Int>) -> Int? {
+        guard let text = string(node, what) else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            yaml.error(node, "\(what) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text.printable)'")
+            return nil
+        }
+        return value
+    }
+
+    mutating func bool(_ node: Node, _ what: String) -> Bool? {
+        guard let text = string(node, what) else { return nil }
+        switch text {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default:
+            yaml.error(node, "\(what) must be true or false, not '\(text.printable)'")
+            return nil
+        }
+    }
+
+    mutating func items(_ node: Node, _ what: String) -> [Node] {
+        yaml.sequence(node, what) ?? []
+    }
+
+    mutating func entries(_ node: Node, _ what: String, allowed: Set<String>) -> [(key: String, keyNode: Node, value: Node)] {
+        yaml.mapping(node, what, allowed: allowed) ?? []
+    }
+
+    mutating func error(_ node: Node?, _ message: String) {
+        yaml.error(node, message)
+    }
+
+    /// The contents of a file named in the configuration, relative to its folder.
+    mutating func file(_ node: Node, _ what: String) -> Data? {
+        guard let name = string(node, what) else { return nil }
+        guard let data = FileManager.default.contents(atPath: document.resolve(name)) else {
+            yaml.error(node, "\(what): cannot read '\(name.printable)'")
+            return nil
+        }
+        return data
+    }
+
+    // MARK: Sections
+
+    mutating func listen(_ text: String, _ node: Node) -> ListenAddress? {
+        var host = Substring(text)
+        var port = Substring("")
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            if rest.hasPrefix(":") { port = rest.dropFirst() }
+        } else if let colon = text.lastIndex(of: ":") {
+            host = text[..<colon]
+            port = text[text.index(after: colon)...]
+        }
+        guard !host.isEmpty, let number = Int(port), (0...65535).contains(number) else {
+            error(node, "listen must be host:port (or [ipv6]:port), not '\(text.printable)'")
+            return nil
+        }
+        return ListenAddress(host: String(host), port: number)
+    }
+
+    mutating func tls(_ node: Node) -> TLSFiles? {
+        var certificate: String?
+        var privateKey: String?
+        for (key, _, value) in entries(node, "tls", allowed: ["certificate", "private_key"]) {
+            let path = string(value, "tls.\(key)").map { document.resolve($0) }
+            if key == "certificate" { certificate = path } else { privateKey = path }
+        }
+        guard let certificate, let privateKey else {
+            error(node, "tls needs both certificate and private_key")
+            return nil
+        }
+        return TLSFiles(certificate: certificate, privateKey: privateKey)
+    }
+
+    mutating func apiKey(_ node: Node) -> APIKey? {
+        var name: String?
+        var digest: [UInt8]?
+        for (key, _, value) in entries(node, "an api key", allowed: ["name", "key_sha256", "key"]) {
+            guard let text = string(value, key) else { continue }
+            switch key {
+            case "name": name = text
+            case "key":
+                guard !text.isEmpty else {
+                    error(value, "key is empty")
+                    continue
+                }
+                digest = Array(SHA256.hash(data: Data(text.utf8)))
+            default:
+                guard let bytes = Hex.bytes(text), bytes.count == 32 else {
+                    error(value, "key_sha256 must be 64 hex digits (mqtt-authd hash-key KEY prints it)")
+                    continue
+                }
+                digest = bytes
+            }
+        }
+        guard let name, !name.isEmpty else {
+            error(node, "an api key needs a name")
+            return nil
+        }
+        guard let digest else {
+            error(node, "api key '\(name.printable)' needs key_sha256 (or key, for development)")
+            return nil
+        }
+        return APIKey(name: name, sha256: digest)
+    }
+
+    mutating func credentials(_ node: Node, into settings: inout CredentialSettings) {
+        for (key, _, value) in entries(node, "credentials", allowed: ["max_ttl", "max_per_user", "leeway"]) {
+            switch key {
+            case "max_ttl": integer(value, "credentials.max_ttl", in: 1...31_536_000).map { settings.maxTTL = $0 }
+            case "max_per_user": integer(value, "credentials.max_per_user", in: 1...10_000).map { settings.maxPerUser = $0 }
+            default: integer(value, "credentials.leeway", in: 0...3600).map { settings.leeway = $0 }
+            }
+        }
+    }
+
+    mutating func broker(_ node: Node, into settings: inout BrokerSettings) {
+        for (_, _, value) in entries(node, "broker", allowed: ["response_body"]) {
+            guard let text = string(value, "broker.response_body") else { continue }
+            guard let body = BrokerSettings.ResponseBody(rawValue: text) else {
+                error(value, "broker.response_body must be json or text, not '\(text.printable)'")
+                continue
+            }
+            settings.responseBody = body
+        }
+    }
+}

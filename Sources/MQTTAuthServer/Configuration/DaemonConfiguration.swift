@@ -1,0 +1,105 @@
+import Foundation
+import MQTTAuthCore
+
+/// Everything the daemon reads from its YAML file. Every key, with its default:
+///
+/// ```yaml
+/// listen: "127.0.0.1:8080"                  # host:port, [::1]:port for IPv6
+/// tls: {certificate: cert.pem, private_key: key.pem}   # optional: serve HTTPS
+/// database: "./var/mqtt-authd.sqlite"       # created (with its folder) when missing
+/// api_keys:                                 # who may call /v2/tokens/exchange
+///   - name: backend
+///     key_sha256: "<hex SHA-256 of the key>"   # or key: "sk_test_..." (plain, for development)
+/// providers:
+///   - name: supabase                        # lower-case; the "provider" of exchange requests
+///     type: supabase
+///     project_url: "https://abc123.supabase.co"
+///     jwt_secret: "${SUPABASE_JWT_SECRET}"  # legacy HS256 secret, or jwt_secret_file: path
+///     jwks_url: <project_url>/auth/v1/.well-known/jwks.json   # the default
+///     jwks_file: path                       # a local JWKS document, used instead of fetching
+///     username: uuid                        # or email
+///     allow_anonymous: false
+///     enabled: true
+/// credentials: {max_ttl: 86400, max_per_user: 20, leeway: 30}
+/// broker: {response_body: json}             # or text: exactly "ok"
+/// superusers: [...]                         # and acl: {rules, files}, as for aclcheck
+/// ```
+///
+/// Relative paths are resolved against the config file's folder. `${VAR}` in any value outside
+/// `acl` and `superusers` reads the environment; a missing variable is an error. Unknown keys
+/// are errors, so that a typo is never silently ignored.
+package struct DaemonConfiguration: Sendable {
+    package var listen = ListenAddress(host: "127.0.0.1", port: 8080)
+    package var tls: TLSFiles?
+    package var database = "./var/mqtt-authd.sqlite"
+    package var apiKeys: [APIKey] = []
+    package var providers: [ProviderConfiguration] = []
+    package var credentials = CredentialSettings()
+    package var broker = BrokerSettings()
+    package var acl = ACLConfiguration()
+
+    package init() {}
+}
+
+package struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    package var host: String
+    package var port: Int
+
+    package init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    package var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+package struct TLSFiles: Sendable, Equatable {
+    package var certificate: String
+    package var privateKey: String
+}
+
+/// An API key, kept only as its SHA-256.
+package struct APIKey: Sendable {
+    package var name: String
+    package var sha256: [UInt8]
+}
+
+package struct ProviderConfiguration: Sendable {
+    package var name: String
+    package var projectURL: String
+    package var jwtSecret: [UInt8]?
+    package var jwksURL: String
+    /// The contents of `jwks_file`.
+    package var jwks: Data?
+    package var username: UsernameSource = .uuid
+    package var allowAnonymous = false
+    package var enabled = true
+
+    /// Supabase's issuer: `<project_url>/auth/v1`.
+    package var issuer: String { projectURL + "/auth/v1" }
+}
+
+package struct CredentialSettings: Sendable, Equatable {
+    /// The longest credential lifetime a request may ask for, in seconds.
+    package var maxTTL = 86400
+    package var maxPerUser = 20
+    /// Seconds of clock skew allowed on a token's exp and nbf.
+    package var leeway = 30
+
+    package init(maxTTL: Int = 86400, maxPerUser: Int = 20, leeway: Int = 30) {
+        self.maxTTL = maxTTL
+        self.maxPerUser = maxPerUser
+        self.leeway = leeway
+    }
+}
+
+package struct BrokerSettings: Sendable, Equatable {
+    package enum ResponseBody: String, Sendable {
+        /// `{"ok":true,"error":""}`: go-auth's `status` and `json` response modes.
+        case json
+        /// Exactly `ok`: go-auth's `text` mode.
+        case text
+    }
+
+    package var responseBody = ResponseBody.json
+}

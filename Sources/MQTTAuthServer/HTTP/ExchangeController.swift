@@ -1,0 +1,124 @@
+import Crypto
+import Foundation
+import Hummingbird
+import Logging
+import MQTTAuthCore
+import MQTTAuthStore
+
+/// `POST /v2/tokens/exchange` (CloudSignal-compatible): an app backend, with its API key,
+/// trades a user's identity-provider JWT for short-lived MQTT credentials.
+struct ExchangeController<Context: RequestContext>: Sendable {
+    let runtime: RuntimeBox
+    let store: CredentialStore
+    let now: @Sendable () -> Date
+
+    static var bodyLimit: Int { 64 * 1024 }
+
+    func register(on router: Router<Context>) {
+        router.post("/v2/tokens/exchange") { request, context in try await exchange(request, context) }
+    }
+
+    private struct Body: Decodable {
+        let provider: String
+        let token: String
+        let ttl: Int?
+    }
+
+    private struct Answer: Encodable {
+        // swiftlint:disable identifier_name
+        let mqtt_username: String
+        let mqtt_password: String
+        let expires_at: String
+        let expires_in: Int
+        let provider: String
+        let user_id: String
+        // swiftlint:enable identifier_name
+    }
+
+    private func exchange(_ request: Request, _ context: Context) async throws -> Response {
+        var request = request
+        let runtime = runtime.current
+        guard let digest = Self.apiKeyDigest(request), let keyName = runtime.apiKeyName(forDigest: digest) else {
+            throw APIError.unauthorized
+        }
+        let body = try Self.decode(try await request.body(upTo: Self.bodyLimit))
+        guard let provider = runtime.providers[body.provider] else {
+            throw APIError(status: .notFound, code: "provider_not_found", message: "no provider named '\(body.provider.printable)'")
+        }
+        guard provider.configuration.enabled else {
+            throw APIError(status: .notFound, code: "provider_not_found", message: "provider '\(body.provider)' is disabled")
+        }
+        let token: VerifiedToken
+        do {
+            token = try await provider.verifier.verify(body.token)
+        } catch {
+            throw APIError(status: .unauthorized, code: error.code.rawValue, message: error.message)
+        }
+        let issuedAt = now()
+        let expiresAt = Self.expiry(token: token, ttl: body.ttl, maxTTL: runtime.configuration.credentials.maxTTL, now: issuedAt)
+        let username: String
+        do {
+            username = try CredentialRules.username(
+                source: provider.configuration.username,
+                subject: token.subject,
+                email: token.email
+            )
+        } catch {
+            throw APIError(status: .unauthorized, code: "invalid_token", message: error.description)
+        }
+        let credential = try await store.issue(
+            provider: provider.configuration.name,
+            subject: token.subject,
+            username: username,
+            expiresAt: expiresAt,
+            maxPerUser: runtime.configuration.credentials.maxPerUser,
+            now: issuedAt
+        )
+        context.logger.info(
+            "issued MQTT credential",
+            metadata: [
+                "mqtt.username": .string(credential.username),
+                "provider": .string(provider.configuration.name),
+                "api_key": .string(keyName),
+                "expires_at": .string(ISO8601.string(credential.expiresAt)),
+            ]
+        )
+        return JSONResponse.make(.ok, Answer(
+            mqtt_username: credential.username,
+            mqtt_password: credential.password,
+            expires_at: ISO8601.string(credential.expiresAt),
+            expires_in: max(0, Int(credential.expiresAt.timeIntervalSince(issuedAt).rounded(.down))),
+            provider: provider.configuration.name,
+            user_id: token.subject
+        ))
+    }
+
+    /// SHA-256 of the `Authorization: Bearer` key, or nil without one.
+    static func apiKeyDigest(_ request: Request) -> [UInt8]? {
+        guard let header = request.headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else { return nil }
+        return Array(SHA256.hash(data: Data(parts[1].utf8)))
+    }
+
+    private static func decode(_ buffer: ByteBuffer) throws -> Body {
+        let body: Body
+        do {
+            body = try JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView))
+        } catch {
+            throw APIError.invalidRequest("body must be a JSON object with string fields provider and token, and an optional whole number ttl")
+        }
+        if let ttl = body.ttl, ttl <= 0 { throw APIError.invalidRequest("ttl must be a positive number of seconds") }
+        if body.token.isEmpty { throw APIError.invalidRequest("token is empty") }
+        if body.provider.isEmpty { throw APIError.invalidRequest("provider is empty") }
+        return body
+    }
+
+    /// DESIGN §4: by default the token's own expiry; a requested ttl, up to `maxTTL`, instead;
+    /// never beyond `maxTTL` from now.
+    static func expiry(token: VerifiedToken, ttl: Int?, maxTTL: Int, now: Date) -> Date {
+        let ceiling = now.addingTimeInterval(TimeInterval(maxTTL))
+        guard let ttl else { return min(token.expiresAt, ceiling) }
+        return now.addingTimeInterval(TimeInterval(min(ttl, maxTTL)))
+    }
+}

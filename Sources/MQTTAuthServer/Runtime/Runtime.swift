@@ -1,0 +1,51 @@
+import Foundation
+import MQTTAuthCore
+
+/// Everything requests read that a reload replaces, built from one configuration and then
+/// immutable: compiled ACL, API keys, token verifiers. A reload builds a new one and swaps it
+/// in `RuntimeBox`; requests in flight finish with the one they started with.
+package final class Runtime: Sendable {
+    package let configuration: DaemonConfiguration
+    package let acl: CompiledACL
+    package let providers: [String: ProviderRuntime]
+
+    package init(
+        configuration: DaemonConfiguration,
+        now: @escaping @Sendable () -> Date = { Date() },
+        jwksSource: (ProviderConfiguration) -> (any JWKSSource)?
+    ) {
+        self.configuration = configuration
+        self.acl = configuration.acl.compile()
+        var providers: [String: ProviderRuntime] = [:]
+        for provider in configuration.providers {
+            let verifier = SupabaseTokenVerifier(
+                configuration: TokenVerifierConfiguration(
+                    issuer: provider.issuer,
+                    hs256Secret: provider.jwtSecret,
+                    jwks: provider.jwks,
+                    allowAnonymous: provider.allowAnonymous,
+                    leeway: configuration.credentials.leeway
+                ),
+                jwksSource: provider.jwks == nil ? jwksSource(provider) : nil,
+                now: now
+            )
+            providers[provider.name] = ProviderRuntime(configuration: provider, verifier: verifier)
+        }
+        self.providers = providers
+    }
+
+    /// The name of the API key whose SHA-256 equals `digest`, comparing against every key in
+    /// constant time so that timing does not tell how much of a guess was right.
+    package func apiKeyName(forDigest digest: [UInt8]) -> String? {
+        var found: String?
+        for key in configuration.apiKeys where CredentialRules.constantTimeEqual(key.sha256, digest) {
+            found = found ?? key.name
+        }
+        return found
+    }
+}
+
+package struct ProviderRuntime: Sendable {
+    package let configuration: ProviderConfiguration
+    package let verifier: SupabaseTokenVerifier
+}

@@ -1,0 +1,108 @@
+import AsyncHTTPClient
+import CoreMetrics
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import MQTTAuthCore
+import MQTTAuthStore
+import NIOCore
+import NIOSSL
+import Prometheus
+import ServiceLifecycle
+
+/// What the HTTP application is made of. Tests build it with their own store, clock and metrics.
+package struct ServerParts: Sendable {
+    package let runtime: RuntimeBox
+    package let store: CredentialStore
+    package let metrics: ServerMetrics
+    package let now: @Sendable () -> Date
+
+    package init(runtime: RuntimeBox, store: CredentialStore, metrics: ServerMetrics, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.runtime = runtime
+        self.store = store
+        self.metrics = metrics
+        self.now = now
+    }
+
+    var brokerEndpoints: BrokerEndpoints {
+        BrokerEndpoints(runtime: runtime, store: store, now: now)
+    }
+}
+
+package enum Server {
+    /// The runtime for `configuration`, fetching each provider's JWKS over HTTP when needed.
+    package static func runtime(_ configuration: DaemonConfiguration, now: @escaping @Sendable () -> Date = { Date() }) -> Runtime {
+        Runtime(configuration: configuration, now: now) { provider in
+            JWKSHTTPSource(url: provider.jwksURL, client: HTTPClient.shared)
+        }
+    }
+
+    /// Every route: token exchange, the broker endpoints, health and metrics.
+    package static func router(_ parts: ServerParts) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: MetricsRecorder(metrics: parts.metrics))
+        ExchangeController(runtime: parts.runtime, store: parts.store, now: parts.now).register(on: router)
+        BrokerController(endpoints: parts.brokerEndpoints).register(on: router)
+        router.get("/healthz") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
+        }
+        router.get("/metrics") { _, _ in
+            parts.metrics.activeCredentials.record(parts.store.activeCount(now: parts.now()))
+            let text = parts.metrics.registry.emitToBuffer()
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: text))
+            )
+        }
+        return router
+    }
+
+    /// Connections idle this long are closed, so that they cannot pile up.
+    static let idleTimeout = TimeAmount.seconds(30)
+
+    /// The HTTP server for `configuration`: plain HTTP/1.1 or, with `tls`, HTTPS. The broker
+    /// endpoints are answered on the event loop (`BrokerFastPath`), the rest by the router.
+    package static func application(
+        _ configuration: DaemonConfiguration,
+        parts: ServerParts,
+        services: [any Service],
+        logger: Logger
+    ) throws -> some ApplicationProtocol {
+        let endpoints = parts.brokerEndpoints
+        let metrics = parts.metrics
+        let http = HTTPServerBuilder.http1(configuration: .init(
+            additionalChannelHandlers: [
+                IdleStateHandler(allTimeout: idleTimeout),
+                BrokerFastPath(endpoints: endpoints, metrics: metrics),
+            ]
+        ))
+        let server: HTTPServerBuilder
+        if let tls = configuration.tls {
+            let chain = try NIOSSLCertificate.fromPEMFile(tls.certificate).map { NIOSSLCertificateSource.certificate($0) }
+            let key = try NIOSSLPrivateKey(file: tls.privateKey, format: .pem)
+            server = try .tls(http, tlsConfiguration: .makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
+        } else {
+            server = http
+        }
+        return Application(
+            router: router(parts),
+            server: server,
+            configuration: .init(address: .hostname(configuration.listen.host, port: configuration.listen.port), serverName: nil),
+            services: services,
+            logger: logger
+        )
+    }
+}
+
+extension Server {
+    /// The daemon's background services: purging expired credentials, reloading on SIGHUP.
+    package static func services(path: String, parts: ServerParts, logger: Logger) -> [any Service] {
+        [
+            PurgeService(store: parts.store, metrics: parts.metrics, interval: .seconds(60), logger: logger, now: parts.now),
+            ReloadService(path: path, runtime: parts.runtime, logger: logger) { runtime($0, now: parts.now) },
+        ]
+    }
+}

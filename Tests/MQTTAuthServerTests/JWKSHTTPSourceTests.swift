@@ -1,0 +1,172 @@
+import AsyncHTTPClient
+import CryptoExtras
+import Foundation
+import Hummingbird
+import JWTKit
+import Logging
+import MQTTAuthCore
+import MQTTAuthServer
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+import Testing
+
+/// `JWKSHTTPSource` against a real Hummingbird server on 127.0.0.1, and end to end through
+/// `SupabaseTokenVerifier`: an RS256 token whose key is only reachable over HTTP.
+@Suite("JWKS over HTTP", .timeLimit(.minutes(1)))
+struct JWKSHTTPSourceTests {
+    static let issuer = "https://abcdefghijklmnop.supabase.co/auth/v1"
+    static let kid = "rsa-http-1"
+    /// One 2048-bit key for the suite: generating it is slow in a debug build.
+    static let rsa = try! _RSA.Signing.PrivateKey(keySize: .bits2048)
+    static let quiet = Logger(label: "jwks-http-test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// Built once: the bytes served must be the bytes expected.
+    static let jwks: Data = {
+        let primitives = try! rsa.publicKey.getKeyPrimitives()
+        let key: [String: String] = [
+            "kty": "RSA", "alg": "RS256", "use": "sig", "kid": kid,
+            "n": base64URL(primitives.modulus), "e": base64URL(primitives.publicExponent),
+        ]
+        return try! JSONSerialization.data(withJSONObject: ["keys": [key]])
+    }()
+
+    static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// A Supabase-shaped access token, signed by jwt-kit (the core tests sign by hand).
+    struct Claims: JWTPayload {
+        let iss: String, sub: String, aud: String, exp: Int, iat: Int, role: String, email: String
+        func verify(using algorithm: some JWTAlgorithm) async throws {}
+    }
+
+    static func rs256Token(now: Date) async throws -> String {
+        let keys = JWTKeyCollection()
+        await keys.add(
+            rsa: try Insecure.RSA.PrivateKey(backing: rsa), digestAlgorithm: .sha256, kid: JWKIdentifier(string: kid))
+        let iat = Int(now.timeIntervalSince1970)
+        let claims = Claims(
+            iss: issuer, sub: "8d5e4c2a-1b3f-4a6e-9c7d-0e1f2a3b4c5d", aud: "authenticated",
+            exp: iat + 3600, iat: iat, role: "authenticated", email: "http@example.com")
+        return try await keys.sign(claims, kid: JWKIdentifier(string: kid))
+    }
+
+    /// Serves the JWKS (counting requests), a 404, an oversized body and a slow answer, on
+    /// 127.0.0.1 with a port the system picks; stops the server when `body` returns.
+    static func withServer<T: Sendable>(
+        _ body: @Sendable (_ baseURL: String, _ hits: @escaping @Sendable () -> Int) async throws -> T
+    ) async throws -> T {
+        let hits = Mutex(0)
+        let router = Router()
+        router.get("/auth/v1/.well-known/jwks.json") { _, _ -> Response in
+            hits.withLock { $0 += 1 }
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: jwks)))
+        }
+        router.get("/missing") { _, _ in Response(status: .notFound) }
+        router.get("/huge") { _, _ in
+            Response(
+                status: .ok, body: .init(byteBuffer: ByteBuffer(repeating: UInt8(ascii: " "), count: (1 << 20) + 1)))
+        }
+        router.get("/slow") { _, _ -> Response in
+            try? await Task.sleep(for: .seconds(2))
+            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: jwks)))
+        }
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                portSink.yield(channel.localAddress?.port ?? 0)
+                portSink.finish()
+            },
+            logger: quiet
+        )
+        let services = ServiceGroup(configuration: .init(services: [app], logger: quiet))
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await services.run() }
+            defer { group.cancelAll() }
+            var next = ports.makeAsyncIterator()
+            let port = try #require(await next.next())
+            do {
+                let result = try await body("http://127.0.0.1:\(port)", { hits.withLock { $0 } })
+                await services.triggerGracefulShutdown()
+                return result
+            } catch {
+                await services.triggerGracefulShutdown()
+                throw error
+            }
+        }
+    }
+
+    @Test func rs256TokenVerifiesEndToEndWithKeysFetchedOverHTTP() async throws {
+        let now = Date()
+        let token = try await Self.rs256Token(now: now)
+        try await Self.withServer { baseURL, hits in
+            let source = JWKSHTTPSource(
+                url: baseURL + "/auth/v1/.well-known/jwks.json", client: .shared, timeout: .seconds(5))
+            let verifier = SupabaseTokenVerifier(
+                configuration: TokenVerifierConfiguration(issuer: Self.issuer), jwksSource: source, now: { now })
+            let verified = try await verifier.verify(token)
+            #expect(verified.subject == "8d5e4c2a-1b3f-4a6e-9c7d-0e1f2a3b4c5d")
+            #expect(verified.email == "http@example.com")
+            _ = try await verifier.verify(token)
+            #expect(hits() == 1, "the second token is checked against the cached keys")
+        }
+    }
+
+    @Test func fetchReturnsTheDocument() async throws {
+        try await Self.withServer { baseURL, _ in
+            let source = JWKSHTTPSource(url: URL(string: baseURL + "/auth/v1/.well-known/jwks.json")!, client: .shared)
+            let document = try await source.fetchJWKS()
+            #expect(document == Self.jwks)
+        }
+    }
+
+    @Test func non2xxStatusIsAnError() async throws {
+        try await Self.withServer { baseURL, _ in
+            let source = JWKSHTTPSource(url: baseURL + "/missing", client: .shared)
+            await #expect {
+                _ = try await source.fetchJWKS()
+            } throws: { error in
+                String(describing: error) == "JWKS request answered HTTP 404"
+            }
+            let verifier = SupabaseTokenVerifier(
+                configuration: TokenVerifierConfiguration(issuer: Self.issuer), jwksSource: source)
+            await #expect(throws: TokenError.keysUnavailable) {
+                _ = try await verifier.verify(try await Self.rs256Token(now: Date()))
+            }
+        }
+    }
+
+    @Test func bodyOverOneMebibyteIsAnError() async throws {
+        try await Self.withServer { baseURL, _ in
+            let source = JWKSHTTPSource(url: baseURL + "/huge", client: .shared)
+            await #expect {
+                _ = try await source.fetchJWKS()
+            } throws: { error in
+                String(describing: error) == "JWKS response is larger than 1048576 bytes"
+            }
+        }
+    }
+
+    @Test func slowServerTimesOut() async throws {
+        try await Self.withServer { baseURL, _ in
+            let source = JWKSHTTPSource(url: baseURL + "/slow", client: .shared, timeout: .milliseconds(300))
+            let started = ContinuousClock.now
+            await #expect(throws: (any Error).self) { _ = try await source.fetchJWKS() }
+            #expect(ContinuousClock.now - started < .seconds(1.5))
+        }
+    }
+
+    @Test func unreachableServerIsAnError() async throws {
+        // A port that was just free: bind, read it, close.
+        let port = try await Self.withServer { baseURL, _ in baseURL }
+        let source = JWKSHTTPSource(url: port + "/auth/v1/.well-known/jwks.json", client: .shared, timeout: .seconds(1))
+        await #expect(throws: (any Error).self) { _ = try await source.fetchJWKS() }
+    }
+}

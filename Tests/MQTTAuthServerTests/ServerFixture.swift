@@ -1,0 +1,112 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import MQTTAuthCore
+import MQTTAuthServer
+import MQTTAuthStore
+import TestSupport
+
+/// A daemon's parts on a temporary folder: a config file, a store, a runtime, a fixed clock.
+final class ServerFixture: Sendable {
+    static let apiKey = "sk_test_router"
+    static let secret = "router-test-jwt-secret-0123456789abcdef"
+    static let projectURL = "https://abc123.supabase.co"
+
+    let folder: String
+    let configPath: String
+    let parts: ServerParts
+    let now: Date
+
+    /// `extraYAML` is appended to a config with one Supabase provider (HS256) and one API key.
+    init(extraYAML: String = "", responseBody: String = "json") throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("mqtt-authd-server-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        configPath = folder + "/mqtt-authd.yml"
+        let yaml = """
+            listen: "127.0.0.1:0"
+            database: "./var/test.sqlite"
+            api_keys:
+              - name: backend
+                key: "\(Self.apiKey)"
+            providers:
+              - name: supabase
+                type: supabase
+                project_url: "\(Self.projectURL)"
+                jwt_secret: "\(Self.secret)"
+              - name: off
+                type: supabase
+                project_url: "https://off.supabase.co"
+                jwt_secret: "x"
+                enabled: false
+            credentials:
+              max_ttl: 7200
+              max_per_user: 3
+            broker:
+              response_body: \(responseBody)
+            superusers: ["ops"]
+            acl:
+              rules:
+                - user: "%"
+                  topic: "users/%u/#"
+                  permission: pubsub
+            \(extraYAML)
+            """
+        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let configuration = try DaemonConfiguration.load(path: configPath)
+        let now = Date(timeIntervalSince1970: 1_900_000_000)
+        self.now = now
+        let store = try CredentialStore(path: configuration.database, logger: Logger(label: "test"), now: now)
+        parts = ServerParts(
+            runtime: RuntimeBox(Server.runtime(configuration, now: { now })),
+            store: store,
+            metrics: ServerMetrics(),
+            now: { now }
+        )
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    var application: some ApplicationProtocol {
+        Application(router: Server.router(parts))
+    }
+
+    /// A Supabase-shaped token for `subject`, issued `age` seconds before the fixture's clock
+    /// and valid for `ttl` seconds from then.
+    func token(
+        subject: String = "8d0fd2b3-9ca7-4c35-a4d4-6d6a1f6b1e11",
+        email: String = "John.Doe@example.com",
+        ttl: Int = 3600,
+        age: Int = 0,
+        secret: String = secret
+    ) async throws -> String {
+        try await DevToken.mint(
+            secret: Array(secret.utf8),
+            issuer: Self.projectURL + "/auth/v1",
+            subject: subject,
+            email: email,
+            ttl: ttl,
+            now: now.addingTimeInterval(-TimeInterval(age))
+        )
+    }
+}
+
+extension TestClientProtocol {
+    /// POSTs a JSON body to the token exchange with the fixture's API key.
+    func exchange(_ json: String, key: String? = ServerFixture.apiKey) async throws -> TestResponse {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let key { headers[.authorization] = "Bearer \(key)" }
+        return try await execute(uri: "/v2/tokens/exchange", method: .post, headers: headers, body: ByteBuffer(string: json))
+    }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+
+    /// The body as a JSON object.
+    func json() throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] ?? [:]
+    }
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# HTTP benchmark: requests/s and p99 at 32 connections for /mqtt/acl, /mqtt/auth and
+# /v2/tokens/exchange, each next to two baselines measured in the same run: nginx's
+# `return 200` and a bare 200 route of our own server (/healthz). Rounds interleave the
+# targets so that noise on this shared machine hits all of them alike.
+#
+# Usage: scripts/bench-http.sh [seconds-per-run=10] [rounds=3]
+# Needs wrk and nginx-light (installed when missing), loopback only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-10}"
+rounds="${2:-3}"
+connections=32
+threads=2
+
+for package in wrk nginx-light; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing="${missing:-} $package"
+done
+if [ -n "${missing:-}" ]; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q $missing
+fi
+
+swift build -c release --product mqtt-authd >/dev/null
+binary=.build/release/mqtt-authd
+work="$(mktemp -d)"
+cleanup() {
+  [ -n "${daemon:-}" ] && kill "$daemon" 2>/dev/null || true
+  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+port="$(free_port)"
+nginx_port="$(free_port)"
+secret="bench-jwt-secret-0123456789abcdef0123456789"
+key="sk_bench_key"
+
+cat > "$work/mqtt-authd.yml" <<YAML
+listen: "127.0.0.1:$port"
+database: "./store.sqlite"
+api_keys: [{name: bench, key: "$key"}]
+providers:
+  - {name: supabase, type: supabase, project_url: "https://bench.supabase.co", jwt_secret: "$secret"}
+credentials: {max_per_user: 20}
+acl:
+  rules:
+    - {user: "%", topic: "users/%u/#", permission: pubsub}
+    - {user: "%", topic: "users/%u/admin/#", permission: deny}
+YAML
+"$binary" --config "$work/mqtt-authd.yml" --log-level warning 2>"$work/daemon.log" &
+daemon=$!
+
+cat > "$work/nginx.conf" <<NGINX
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  server { listen 127.0.0.1:$nginx_port; location / { return 200 "ok"; } }
+}
+NGINX
+nginx -c "$work/nginx.conf"
+
+for _ in $(seq 100); do curl -s "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+
+# Request bodies for 1,000 users: tokens, and credentials issued by the daemon itself.
+python3 scripts/bench/make-bodies.py "http://127.0.0.1:$port" "$key" "$secret" "https://bench.supabase.co/auth/v1" 1000 "$work"
+
+run() { # name url script [bodies-file [apikey]]
+  local name="$1" url="$2" script="$3"
+  WRK_BODIES="${4:-}" WRK_API_KEY="${5:-}" wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency -s "scripts/bench/$script" "$url" \
+    | grep '^RESULT' | sed "s/^RESULT/$name/"
+}
+
+results="$work/results.txt"
+for round in $(seq "$rounds"); do
+  run nginx "http://127.0.0.1:$nginx_port/" get.lua >> "$results"
+  run healthz "http://127.0.0.1:$port/healthz" get.lua >> "$results"
+  run acl "http://127.0.0.1:$port/mqtt/acl" post.lua "$work/acl.txt" >> "$results"
+  run auth "http://127.0.0.1:$port/mqtt/auth" post.lua "$work/auth.txt" >> "$results"
+  run exchange "http://127.0.0.1:$port/v2/tokens/exchange" post.lua "$work/exchange.txt" "$key" >> "$results"
+  echo "round $round done" >&2
+done
+cat "$results"
+python3 - "$results" <<'PY'
+import re, sys, statistics
+rows = {}
+for line in open(sys.argv[1]):
+    name = line.split()[0]
+    fields = dict(kv.split("=") for kv in line.split()[1:])
+    rows.setdefault(name, []).append(fields)
+def median(name, key):
+    return statistics.median(float(r[key]) for r in rows[name])
+nginx = median("nginx", "rps")
+print(f"\n{'target':10} {'req/s (median)':>15} {'p99 ms (median)':>16} {'vs nginx':>9} {'non-2xx':>8}")
+for name in ["nginx", "healthz", "acl", "auth", "exchange"]:
+    rps = median(name, "rps")
+    p99 = median(name, "p99_us") / 1000
+    bad = sum(int(r["non2xx"]) + int(r["errors"]) for r in rows[name])
+    print(f"{name:10} {rps:15.0f} {p99:16.2f} {rps / nginx:9.2f} {bad:8d}")
+PY

@@ -32,10 +32,21 @@ package struct ServerParts: Sendable {
 }
 
 package enum Server {
+    /// The HTTP client that fetches JWKS documents. It follows no redirects: a redirect could
+    /// move the fetch to a URL the configuration never allowed. It lives as long as the process.
+    static let jwksClient = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: HTTPClient.Configuration(redirectConfiguration: .disallow)
+    )
+
     /// The runtime for `configuration`, fetching each provider's JWKS over HTTP when needed.
-    package static func runtime(_ configuration: DaemonConfiguration, now: @escaping @Sendable () -> Date = { Date() }) -> Runtime {
+    package static func runtime(
+        _ configuration: DaemonConfiguration,
+        now: @escaping @Sendable () -> Date = { Date() },
+        logger: Logger? = nil
+    ) -> Runtime {
         Runtime(configuration: configuration, now: now) { provider in
-            JWKSHTTPSource(url: provider.jwksURL, client: HTTPClient.shared)
+            JWKSHTTPSource(url: provider.jwksURL, client: jwksClient, logger: logger)
         }
     }
 
@@ -102,7 +113,7 @@ extension Server {
     package static func services(path: String, parts: ServerParts, logger: Logger) -> [any Service] {
         [
             PurgeService(store: parts.store, metrics: parts.metrics, interval: .seconds(60), logger: logger, now: parts.now),
-            ReloadService(path: path, runtime: parts.runtime, logger: logger) { runtime($0, now: parts.now) },
+            ReloadService(path: path, runtime: parts.runtime, logger: logger) { runtime($0, now: parts.now, logger: logger) },
         ]
     }
 }

@@ -39,7 +39,7 @@ struct Serve: AsyncParsableCommand {
             logger.critical("cannot open the credential store", metadata: ["database.path": "\(configuration.database)", "error": "\(error)"])
             throw ExitCode(1)
         }
-        let runtime = RuntimeBox(Server.runtime(configuration))
+        let runtime = RuntimeBox(Server.runtime(configuration, logger: logger))
         let parts = ServerParts(runtime: runtime, store: store, metrics: metrics)
         let app = try Server.application(
             configuration,

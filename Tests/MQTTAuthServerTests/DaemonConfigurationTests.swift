@@ -16,9 +16,9 @@ struct DaemonConfigurationTests {
     }
 
     /// The diagnostics of a config that must fail, as `line: message`.
-    private func errors(_ yaml: String, environment: [String: String] = [:]) throws -> [String] {
+    private func errors(_ yaml: String, files: [String: String] = [:], environment: [String: String] = [:]) throws -> [String] {
         do {
-            _ = try load(yaml, environment: environment)
+            _ = try load(yaml, files: files, environment: environment)
         } catch let errors as ConfigErrors {
             return errors.diagnostics.map { "\($0.location.line.map(String.init) ?? "-"): \($0.message)" }
         }
@@ -47,7 +47,6 @@ struct DaemonConfigurationTests {
                 type: supabase
                 project_url: "http://127.0.0.1:54321"
                 jwt_secret_file: secret.txt
-                jwks_file: jwks.json
                 enabled: false
             credentials: {max_ttl: 600, max_per_user: 5, leeway: 10}
             broker: {response_body: text}
@@ -56,8 +55,8 @@ struct DaemonConfigurationTests {
               rules:
                 - {user: "%", topic: "users/%u/#", permission: pubsub}
             """,
-            files: ["secret.txt": "file-secret\n", "jwks.json": #"{"keys":[]}"#],
-            environment: ["SUPABASE_JWT_SECRET": "env-secret"]
+            files: ["secret.txt": "file-secret-of-at-least-32-bytes-length\n"],
+            environment: ["SUPABASE_JWT_SECRET": "env-secret-of-at-least-32-bytes-length"]
         )
         #expect(configuration.listen == ListenAddress(host: "::1", port: 9090))
         #expect(configuration.database.hasSuffix("/state/db.sqlite"))
@@ -68,12 +67,11 @@ struct DaemonConfigurationTests {
         #expect(supabase.projectURL == "https://abc123.supabase.co")
         #expect(supabase.issuer == "https://abc123.supabase.co/auth/v1")
         #expect(supabase.jwksURL == "https://abc123.supabase.co/auth/v1/.well-known/jwks.json")
-        #expect(supabase.jwtSecret == Array("env-secret".utf8))
+        #expect(supabase.jwtSecret == Array("env-secret-of-at-least-32-bytes-length".utf8))
         #expect(supabase.username == .email)
         #expect(supabase.allowAnonymous)
         let second = configuration.providers[1]
-        #expect(second.jwtSecret == Array("file-secret".utf8))
-        #expect(second.jwks != nil)
+        #expect(second.jwtSecret == Array("file-secret-of-at-least-32-bytes-length".utf8))
         #expect(!second.enabled)
         #expect(configuration.credentials == CredentialSettings(maxTTL: 600, maxPerUser: 5, leeway: 10))
         #expect(configuration.broker.responseBody == .text)
@@ -128,6 +126,38 @@ struct DaemonConfigurationTests {
             "19: credentials.max_ttl must be a whole number from 1 to 31536000, not '-1'",
             "20: broker.response_body must be json or text, not 'xml'",
         ].sorted { Int($0.prefix(while: \.isNumber))! < Int($1.prefix(while: \.isNumber))! })
+    }
+
+    @Test func providerKeysAreCheckedAtLoad() throws {
+        let found = try errors(
+            """
+            providers:
+              - name: short
+                type: supabase
+                project_url: "https://a.supabase.co"
+                jwt_secret: "too-short"
+              - name: plain
+                type: supabase
+                project_url: "http://a.example.com"
+              - name: local
+                type: supabase
+                project_url: "http://127.0.0.1:54321"
+              - name: redirected
+                type: supabase
+                project_url: "https://a.supabase.co"
+                jwks_url: "http://keys.example.com/jwks.json"
+              - {name: emptykeys, type: supabase, project_url: "https://b.supabase.co", jwks_file: empty.json}
+            credentials: {leeway: 301}
+            """,
+            files: ["empty.json": #"{"keys":[]}"#]
+        )
+        #expect(found == [
+            "2: provider 'short': jwt_secret is shorter than 32 bytes",
+            "8: the JWKS URL 'http://a.example.com/auth/v1/.well-known/jwks.json' must use https (plain http only to 127.0.0.1, ::1 or localhost)",
+            "15: the JWKS URL 'http://keys.example.com/jwks.json' must use https (plain http only to 127.0.0.1, ::1 or localhost)",
+            "16: provider 'emptykeys': jwks_file has no usable signing key (ES256 on P-256 or RS256, with a kid)",
+            "17: credentials.leeway must be a whole number from 0 to 300, not '301'",
+        ])
     }
 
     @Test func aclErrorsAreReportedToo() throws {

@@ -63,6 +63,7 @@ struct ExchangeRouterTests {
         (#"{"provider":"supabase","token":"garbage"}"#, ServerFixture.apiKey, 401, "invalid_token"),
         (#"{"provider":"supabase","token":"EXPIRED"}"#, ServerFixture.apiKey, 401, "token_expired"),
         (#"{"provider":"supabase","token":"FORGED"}"#, ServerFixture.apiKey, 401, "invalid_token"),
+        (#"{"provider":"supabase","token":"LEEWAY"}"#, ServerFixture.apiKey, 401, "token_expired"),
     ]
 
     @Test(arguments: errorRows)
@@ -71,7 +72,9 @@ struct ExchangeRouterTests {
         let valid = try await fixture.token()
         let expired = try await fixture.token(ttl: 3600, age: 7200)
         let forged = try await fixture.token(secret: "another-secret-of-sufficient-length!!")
+        let withinLeeway = try await fixture.token(ttl: 3600, age: 3610)
         let json = body.replacingOccurrences(of: "EXPIRED", with: expired)
+            .replacingOccurrences(of: "LEEWAY", with: withinLeeway)
             .replacingOccurrences(of: "FORGED", with: forged)
             .replacingOccurrences(of: "TOKEN", with: valid)
         try await fixture.application.test(.router) { client in

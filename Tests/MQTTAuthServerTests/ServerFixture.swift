@@ -37,7 +37,7 @@ final class ServerFixture: Sendable {
               - name: off
                 type: supabase
                 project_url: "https://off.supabase.co"
-                jwt_secret: "x"
+                jwt_secret: "another-secret-at-least-32-bytes-long"
                 enabled: false
             credentials:
               max_ttl: 7200

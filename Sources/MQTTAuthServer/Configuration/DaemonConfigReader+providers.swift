@@ -8,17 +8,47 @@ extension DaemonConfigReader {
         "username", "allow_anonymous", "enabled",
     ]
 
-    mutating func providers(_ node: Node) -> [ProviderConfiguration] {
-        var providers: [ProviderConfiguration] = []
+    /// The providers, each with the node it was read from, for errors found later.
+    mutating func providers(_ node: Node) -> [(provider: ProviderConfiguration, node: Node)] {
+        var providers: [(provider: ProviderConfiguration, node: Node)] = []
         for item in items(node, "providers") {
             guard let provider = provider(item) else { continue }
-            if providers.contains(where: { $0.name == provider.name }) {
+            if providers.contains(where: { $0.provider.name == provider.name }) {
                 error(item, "provider '\(provider.name)' is configured twice")
                 continue
             }
-            providers.append(provider)
+            providers.append((provider, item))
         }
         return providers
+    }
+
+    /// Checks what only makes sense once the whole file is read: each provider's token
+    /// settings with the credentials' leeway (secret length, JWKS document).
+    mutating func validate(_ providers: [(provider: ProviderConfiguration, node: Node)], leeway: Int) {
+        for (provider, node) in providers {
+            let settings = TokenVerifierConfiguration(
+                issuer: provider.issuer,
+                hs256Secret: provider.jwtSecret,
+                jwks: provider.jwks,
+                allowAnonymous: provider.allowAnonymous,
+                leeway: leeway
+            )
+            do {
+                try settings.validate()
+            } catch {
+                self.error(node, "provider '\(provider.name)': \(error)")
+            }
+        }
+    }
+
+    /// JWKS is fetched over HTTPS; plain HTTP only to this machine (a local Supabase), since
+    /// whoever answers that URL chooses which keys are trusted.
+    static func isTrustworthy(_ url: URL) -> Bool {
+        switch url.scheme?.lowercased() {
+        case "https": true
+        case "http": ["127.0.0.1", "localhost", "::1", "[::1]"].contains(url.host?.lowercased() ?? "")
+        default: false
+        }
     }
 
     private mutating func provider(_ node: Node) -> ProviderConfiguration? {
@@ -79,11 +109,17 @@ extension DaemonConfigReader {
             error(url.node, "project_url must be an http(s) URL, not '\(url.text.printable)'")
             return nil
         }
+        let jwksURL = values["jwks_url"]?.text ?? projectURL + "/auth/v1/.well-known/jwks.json"
+        if jwks == nil, !(URL(string: jwksURL).map(Self.isTrustworthy) ?? false) {
+            let at = values["jwks_url"]?.node ?? url.node
+            error(at, "the JWKS URL '\(jwksURL.printable)' must use https (plain http only to 127.0.0.1, ::1 or localhost)")
+            return nil
+        }
         return ProviderConfiguration(
             name: name,
             projectURL: projectURL,
             jwtSecret: secret,
-            jwksURL: values["jwks_url"]?.text ?? projectURL + "/auth/v1/.well-known/jwks.json",
+            jwksURL: jwksURL,
             jwks: jwks,
             username: username,
             allowAnonymous: allowAnonymous,

@@ -39,13 +39,14 @@ struct DaemonConfigReader {
     }
 
     mutating func read(into configuration: inout DaemonConfiguration) {
+        var providers: [(provider: ProviderConfiguration, node: Node)] = []
         for (key, keyNode, value) in document.entries {
             switch key {
             case "listen": string(value, "listen").map { listen($0, value).map { configuration.listen = $0 } }
             case "tls": configuration.tls = tls(value)
             case "database": string(value, "database").map { configuration.database = $0 }
             case "api_keys": configuration.apiKeys = items(value, "api_keys").compactMap { apiKey($0) }
-            case "providers": configuration.providers = providers(value)
+            case "providers": providers = self.providers(value)
             case "credentials": credentials(value, into: &configuration.credentials)
             case "broker": broker(value, into: &configuration.broker)
             default:
@@ -55,6 +56,8 @@ struct DaemonConfigReader {
                 }
             }
         }
+        validate(providers, leeway: configuration.credentials.leeway)
+        configuration.providers = providers.map(\.provider)
     }
 
     // MARK: Values
@@ -183,7 +186,7 @@ struct DaemonConfigReader {
             switch key {
             case "max_ttl": integer(value, "credentials.max_ttl", in: 1...31_536_000).map { settings.maxTTL = $0 }
             case "max_per_user": integer(value, "credentials.max_per_user", in: 1...10_000).map { settings.maxPerUser = $0 }
-            default: integer(value, "credentials.leeway", in: 0...3600).map { settings.leeway = $0 }
+            default: integer(value, "credentials.leeway", in: 0...TokenVerifierConfiguration.maximumLeeway).map { settings.leeway = $0 }
             }
         }
     }

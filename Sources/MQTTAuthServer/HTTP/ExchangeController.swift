@@ -56,6 +56,10 @@ struct ExchangeController<Context: RequestContext>: Sendable {
         }
         let issuedAt = now()
         let expiresAt = Self.expiry(token: token, ttl: body.ttl, maxTTL: runtime.configuration.credentials.maxTTL, now: issuedAt)
+        // A token accepted within the leeway of its expiry leaves nothing worth issuing.
+        guard expiresAt.timeIntervalSince(issuedAt) >= 1 else {
+            throw APIError(status: .unauthorized, code: "token_expired", message: "exp: the token expires too soon to issue a credential")
+        }
         let username: String
         do {
             username = try CredentialRules.username(
@@ -66,14 +70,21 @@ struct ExchangeController<Context: RequestContext>: Sendable {
         } catch {
             throw APIError(status: .unauthorized, code: "invalid_token", message: error.description)
         }
-        let credential = try await store.issue(
-            provider: provider.configuration.name,
-            subject: token.subject,
-            username: username,
-            expiresAt: expiresAt,
-            maxPerUser: runtime.configuration.credentials.maxPerUser,
-            now: issuedAt
-        )
+        let credential: IssuedCredential
+        do {
+            credential = try await store.issue(
+                provider: provider.configuration.name,
+                subject: token.subject,
+                username: username,
+                expiresAt: expiresAt,
+                maxPerUser: runtime.configuration.credentials.maxPerUser,
+                now: issuedAt
+            )
+        } catch {
+            // Nothing was answered, so nothing is lost: the caller may retry.
+            context.logger.error("storing a credential failed", metadata: ["error": "\(error)"])
+            throw APIError(status: .serviceUnavailable, code: "unavailable", message: "the credential store is unavailable; try again")
+        }
         context.logger.info(
             "issued MQTT credential",
             metadata: [

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The in-memory copy of the stored credentials, which `authenticate` reads without touching
 /// the disk: username → that user's few credentials, oldest first.
@@ -50,5 +51,18 @@ struct CredentialIndex: Sendable {
         byUsername.values.reduce(0) { count, entries in
             count + entries.count(where: { $0.expiresAt > now })
         }
+    }
+}
+
+/// The index behind a lock, shared by the store and its group-commit writer.
+final class LockedIndex: Sendable {
+    private let mutex: Mutex<CredentialIndex>
+
+    init(_ index: CredentialIndex) {
+        mutex = Mutex(index)
+    }
+
+    func withLock<Result>(_ body: (inout CredentialIndex) throws -> Result) rethrows -> Result {
+        try mutex.withLock { try body(&$0) }
     }
 }

@@ -42,12 +42,7 @@ extension CredentialStore {
             provider: provider, subject: subject, username: username,
             hash: CredentialRules.hash(password), expires: expires, now: now, maxPerUser: maxPerUser
         )
-        let outcome = try await database.writeWithoutTransaction { db in
-            let outcome = try db.committed { try Self.record(request, in: db) }
-            // Committed: only now may `authenticate` see it.
-            self.index.withLock { $0.replace(outcome.username, with: outcome.active) }
-            return outcome
-        }
+        let outcome = try await issues.submit(request)
         logger.debug("issued a credential", metadata: [
             "credential.username": "\(outcome.username)",
             "credential.expires_at": "\(UnixTime.date(expires).formatted(.iso8601))",
@@ -84,6 +79,38 @@ struct IssueOutcome: Sendable {
 }
 
 extension CredentialStore {
+    /// Records a batch of requests in one transaction (see `IssueQueue`), each in a savepoint
+    /// of its own so that one failing request (no free name) fails alone. After the commit the
+    /// index learns every recorded credential; if the commit fails, every request fails and
+    /// nothing is stored.
+    static func record(batch: [IssueRequest], in database: DatabaseQueue, index: LockedIndex) async -> [Result<IssueOutcome, any Error>] {
+        do {
+            return try await database.writeWithoutTransaction { db in
+                let results = try db.committed {
+                    batch.map { request in
+                        Result { () throws -> IssueOutcome in
+                            var outcome: IssueOutcome?
+                            try db.inSavepoint {
+                                outcome = try record(request, in: db)
+                                return .commit
+                            }
+                            return outcome!
+                        }
+                    }
+                }
+                // Committed: only now may `authenticate` see them.
+                index.withLock { index in
+                    for case .success(let outcome) in results {
+                        index.replace(outcome.username, with: outcome.active)
+                    }
+                }
+                return results
+            }
+        } catch {
+            return batch.map { _ in .failure(error) }
+        }
+    }
+
     /// Most candidate names tried for one identity before giving up.
     static let maxNameAttempts = 100
 
@@ -91,39 +118,39 @@ extension CredentialStore {
     static func record(_ request: IssueRequest, in db: Database) throws -> IssueOutcome {
         let created = UnixTime.seconds(request.now)
         let (username, isNew) = try bind(request, created: created, in: db)
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO credentials (username, password_hash, expires_at, created_at) VALUES (?, ?, ?, ?)
-            """, arguments: [username, Data(request.hash), request.expires, created])
-        try db.execute(sql: "DELETE FROM credentials WHERE username = ? AND expires_at <= ?",
-                       arguments: [username, request.now.timeIntervalSince1970])
+            """).execute(arguments: [username, Data(request.hash), request.expires, created])
+        try db.cachedStatement(sql: "DELETE FROM credentials WHERE username = ? AND expires_at <= ?")
+            .execute(arguments: [username, request.now.timeIntervalSince1970])
         var dropped = db.changesCount
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             DELETE FROM credentials WHERE username = ? AND id NOT IN (
                 SELECT id FROM credentials WHERE username = ? ORDER BY id DESC LIMIT ?)
-            """, arguments: [username, username, request.maxPerUser])
+            """).execute(arguments: [username, username, request.maxPerUser])
         dropped += db.changesCount
-        let active = try Row.fetchAll(db, sql: """
+        let active = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT id, password_hash, expires_at FROM credentials WHERE username = ? ORDER BY id
-            """, arguments: [username]).map(entry)
+            """), arguments: [username]).map(entry)
         return IssueOutcome(username: username, newIdentity: isNew, active: active, dropped: dropped)
     }
 
     /// The identity's bound username, binding a free one first if it has none.
     private static func bind(_ request: IssueRequest, created: Int64, in db: Database) throws -> (String, Bool) {
-        if let bound = try String.fetchOne(db, sql: "SELECT username FROM identities WHERE provider = ? AND subject = ?",
+        if let bound = try String.fetchOne(db.cachedStatement(sql: "SELECT username FROM identities WHERE provider = ? AND subject = ?"),
                                            arguments: [request.provider, request.subject]) {
             return (bound, false)
         }
         var candidate = request.username
         var attempt = 0
-        while try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM identities WHERE username = ?)", arguments: [candidate]) == true {
+        while try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM identities WHERE username = ?)"), arguments: [candidate]) == true {
             guard attempt < maxNameAttempts else { throw CredentialStoreError.noFreeUsername }
             candidate = CredentialRules.disambiguated(request.username, provider: request.provider,
                                                       subject: request.subject, attempt: attempt)
             attempt += 1
         }
-        try db.execute(sql: "INSERT INTO identities (provider, subject, username, created_at) VALUES (?, ?, ?, ?)",
-                       arguments: [request.provider, request.subject, candidate, created])
+        try db.cachedStatement(sql: "INSERT INTO identities (provider, subject, username, created_at) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [request.provider, request.subject, candidate, created])
         return (candidate, true)
     }
 }

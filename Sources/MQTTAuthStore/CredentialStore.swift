@@ -26,8 +26,10 @@ import Synchronization
 /// or a hash. See `Schema` for the tables and the time format (whole Unix seconds).
 package final class CredentialStore: Sendable {
     let database: DatabaseQueue
-    let index: Mutex<CredentialIndex>
+    let index: LockedIndex
     let logger: Logger
+    /// Concurrent `issue` calls, committed together.
+    let issues: IssueQueue
 
     /// Opens the SQLite database at `path`, creating the file and its parent folders when
     /// missing, in WAL mode with `synchronous=FULL`; migrates the schema with GRDB's
@@ -52,7 +54,9 @@ package final class CredentialStore: Sendable {
             throw .cannotOpen(path, error)
         }
         database = queue
-        index = Mutex(loaded)
+        let index = LockedIndex(loaded)
+        self.index = index
+        issues = IssueQueue { batch in await Self.record(batch: batch, in: queue, index: index) }
         self.logger = logger
         logger.debug("opened the credential store", metadata: [
             "store.path": "\(path)",

@@ -164,6 +164,27 @@ final class DaemonTests {
         #expect(daemon.waitForExit() == 0)
     }
 
+    /// A broker request pipelined behind one that goes to the router must be answered after it.
+    @Test func pipelinedResponsesKeepTheirOrder() async throws {
+        let daemon = try start()
+        let token = try await token(subject: "pipelined")
+        let exchange = #"{"provider":"supabase","token":"\#(token)"}"#
+        let acl = #"{"username":"pipelined","topic":"users/pipelined/x","acc":2}"#
+        let requests =
+            "POST /v2/tokens/exchange HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(Self.apiKey)\r\n" +
+            "Content-Type: application/json\r\nContent-Length: \(exchange.utf8.count)\r\n\r\n\(exchange)" +
+            "POST /mqtt/acl HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(acl.utf8.count)\r\n\r\n\(acl)" +
+            "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        let answer = try RawHTTP.exchange(port: daemon.port, requests) { $0.components(separatedBy: "HTTP/1.1 ").count > 3 }
+        let statuses = answer.components(separatedBy: "HTTP/1.1 ").dropFirst().map { String($0.prefix(3)) }
+        #expect(statuses == ["200", "200", "200"], "\(answer)")
+        let firstBody = answer.components(separatedBy: "HTTP/1.1 ")[1]
+        #expect(firstBody.contains("mqtt_password"), "the exchange answer comes first")
+        #expect(answer.components(separatedBy: "HTTP/1.1 ")[2].contains(#""ok":true"#))
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit() == 0)
+    }
+
     @Test func badConfigExitsTwoNamingTheLine() throws {
         try writeConfig(rules: #"- {user: "%", topic: "a/#/b", permission: pubsub}"#)
         let process = Process()

@@ -98,11 +98,41 @@ struct BrokerRouterTests {
     ])
     func acl(_ body: String, _ status: Int) async throws {
         let fixture = try ServerFixture()
+        let isForm = !body.hasPrefix("{") && !body.hasPrefix("[")
+        let type = isForm ? "application/x-www-form-urlencoded" : "application/json"
+        // Through the router, and over a real socket through the event-loop fast path.
         try await fixture.application.test(.router) { client in
-            let isForm = !body.hasPrefix("{") && !body.hasPrefix("[")
-            let response = try await send(client, "/mqtt/acl", body, type: isForm ? "application/x-www-form-urlencoded" : "application/json")
+            let response = try await send(client, "/mqtt/acl", body, type: type)
             #expect(response.status.code == status, "\(response.text)")
             #expect(try response.json()["ok"] as? Bool == (status == 200))
+        }
+        try await fixture.server.test(.live) { client in
+            let response = try await send(client, "/mqtt/acl", body, type: type)
+            #expect(response.status.code == status, "fast path: \(response.text)")
+            #expect(try response.json()["ok"] as? Bool == (status == 200))
+        }
+    }
+
+    @Test func fastPathServesEveryShapeAndKeepsTheRouterForTheRest() async throws {
+        let fixture = try ServerFixture(responseBody: "text")
+        try await fixture.server.test(.live) { client in
+            let (user, password) = try await credential(client, fixture)
+            for method in [HTTPRequest.Method.post, .get, .put] {
+                let auth = try await send(client, "/mqtt/auth", #"{"username":"\#(user)","password":"\#(password)"}"#, method: method)
+                #expect(auth.status == .ok)
+                #expect(auth.text == "ok")
+            }
+            let query = try await client.execute(uri: "/mqtt/superuser?username=ops&acc=-1", method: .get)
+            #expect(query.status == .ok)
+            let denied = try await send(client, "/mqtt/acl", "username=\(user)&topic=users/other/x&acc=2", type: nil)
+            #expect(denied.status == .forbidden)
+            let tooLarge = try await send(client, "/mqtt/acl", String(repeating: "a", count: 70 * 1024))
+            #expect(tooLarge.status == .contentTooLarge)
+            #expect(try await client.execute(uri: "/mqtt/acl", method: .delete).status == .notFound)
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            #expect(metrics.contains(#"mqtt_authd_http_requests_total{endpoint="auth",status="200"} 3"#))
+            #expect(metrics.contains(#"mqtt_authd_http_requests_total{endpoint="acl",status="413"} 1"#))
         }
     }
 

@@ -73,6 +73,19 @@ final class ServerFixture: Sendable {
         Application(router: Server.router(parts))
     }
 
+    /// The daemon's whole HTTP server, event-loop fast path for the broker endpoints included,
+    /// for `.live` tests on a real socket.
+    var server: some ApplicationProtocol {
+        get throws {
+            try Server.application(
+                try DaemonConfiguration.load(path: configPath),
+                parts: parts,
+                services: [],
+                logger: Logger(label: "test")
+            )
+        }
+    }
+
     /// A Supabase-shaped token for `subject`, issued `age` seconds before the fixture's clock
     /// and valid for `ttl` seconds from then.
     func token(

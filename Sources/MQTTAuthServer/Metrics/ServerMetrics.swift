@@ -2,6 +2,7 @@ import CoreMetrics
 import Hummingbird
 import Metrics
 import Prometheus
+import Synchronization
 
 /// The daemon's metrics, created on an injected factory so that tests and the daemon each
 /// have their own registry. Labels are fixed and few: an endpoint name from a closed set and a
@@ -10,25 +11,34 @@ package struct ServerMetrics: Sendable {
     package let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
     package let activeCredentials: CoreMetrics.Gauge
+    /// Metrics made once and reused: looking one up in the registry costs more than counting.
+    private let made: MadeMetrics
 
     package init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         self.factory = PrometheusMetricsFactory(registry: registry)
         self.activeCredentials = CoreMetrics.Gauge(label: "mqtt_authd_active_credentials", dimensions: [], factory: factory)
+        self.made = MadeMetrics()
     }
 
     /// Counts a finished request and records its latency.
     func record(endpoint: Endpoint, status: Int, duration: Duration) {
-        CoreMetrics.Counter(
-            label: "mqtt_authd_http_requests_total",
-            dimensions: [("endpoint", endpoint.rawValue), ("status", String(status))],
-            factory: factory
-        ).increment()
-        CoreMetrics.Timer(
-            label: "mqtt_authd_http_request_duration_seconds",
-            dimensions: [("endpoint", endpoint.rawValue)],
-            factory: factory
-        ).recordNanoseconds(duration.nanoseconds)
+        let (counter, timer) = made.metrics(endpoint: endpoint, status: status) {
+            (
+                CoreMetrics.Counter(
+                    label: "mqtt_authd_http_requests_total",
+                    dimensions: [("endpoint", endpoint.rawValue), ("status", String(status))],
+                    factory: factory
+                ),
+                CoreMetrics.Timer(
+                    label: "mqtt_authd_http_request_duration_seconds",
+                    dimensions: [("endpoint", endpoint.rawValue)],
+                    factory: factory
+                )
+            )
+        }
+        counter.increment()
+        timer.recordNanoseconds(duration.nanoseconds)
     }
 
     /// The closed set of endpoint labels.
@@ -72,5 +82,27 @@ struct MetricsRecorder<Context: RequestContext>: RouterMiddleware {
             metrics.record(endpoint: endpoint, status: status, duration: ContinuousClock.now - start)
             throw error
         }
+    }
+}
+
+/// The counters and timers already made, by endpoint and status: a small, closed set.
+private final class MadeMetrics: Sendable {
+    private struct Key: Hashable {
+        let endpoint: ServerMetrics.Endpoint
+        let status: Int
+    }
+
+    private let made = Mutex<[Key: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
+
+    func metrics(
+        endpoint: ServerMetrics.Endpoint,
+        status: Int,
+        make: () -> (CoreMetrics.Counter, CoreMetrics.Timer)
+    ) -> (CoreMetrics.Counter, CoreMetrics.Timer) {
+        let key = Key(endpoint: endpoint, status: status)
+        if let found = made.withLock({ $0[key] }) { return found }
+        let metrics = make()
+        made.withLock { $0[key] = metrics }
+        return metrics
     }
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes request bodies for scripts/bench-http.sh, one JSON body per line, for N users:
 exchange.txt (Supabase-style HS256 tokens), auth.txt (credentials obtained through the daemon's
-own exchange endpoint) and acl.txt (publishes to each user's own topics).
+own exchange endpoint) and acl.txt (publishes to each user's own topics). The exchange bodies
+are for other users than auth.txt's, so that the exchange benchmark, which issues many
+credentials per user, cannot push auth.txt's credentials past max_per_user.
 
 Usage: make-bodies.py URL API_KEY JWT_SECRET ISSUER USERS OUTDIR"""
 import base64, hashlib, hmac, json, sys, time, urllib.request
@@ -23,8 +25,8 @@ def token(sub: str) -> str:
 with open(f"{out}/exchange.txt", "w") as exchange, open(f"{out}/auth.txt", "w") as auth, open(f"{out}/acl.txt", "w") as acl:
     for index in range(users):
         sub = f"bench-user-{index}"
+        exchange.write(json.dumps({"provider": "supabase", "token": token(f"bench-exchange-{index}")}) + "\n")
         body = json.dumps({"provider": "supabase", "token": token(sub)})
-        exchange.write(body + "\n")
         request = urllib.request.Request(url + "/v2/tokens/exchange", data=body.encode(), method="POST",
                                          headers={"Content-Type": "application/json", "Authorization": "Bearer " + api_key})
         credential = json.load(urllib.request.urlopen(request, timeout=10))

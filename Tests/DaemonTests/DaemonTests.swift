@@ -4,6 +4,7 @@ import MQTTAuthCore
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import TestSupport
 import Testing
 
 /// The real binary: crash recovery, reload on SIGHUP, graceful stop, no secrets in logs, TLS.
@@ -13,20 +14,19 @@ final class DaemonTests {
     static let secret = "process-test-jwt-secret-0123456789abcdef"
     static let projectURL = "https://proc.supabase.co"
 
-    let folder: String
+    let temporary: TempFolder
+    var folder: String { temporary.path }
     let config: String
     let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(certificateVerification: .none))
 
     init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("mqtt-authd-daemon-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        config = folder + "/mqtt-authd.yml"
+        temporary = try TempFolder("daemon")
+        config = temporary.path + "/mqtt-authd.yml"
         try writeConfig(rules: #"- {user: "%", topic: "users/%u/#", permission: pubsub}"#)
     }
 
     deinit {
         try? client.syncShutdown()
-        try? FileManager.default.removeItem(atPath: folder)
     }
 
     func writeConfig(rules: String, tls: String = "") throws {

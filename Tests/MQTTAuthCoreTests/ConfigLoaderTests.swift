@@ -1,32 +1,7 @@
 import Foundation
 import MQTTAuthCore
+import TestSupport
 import Testing
-
-/// A fresh folder for one test's files, removed when the test ends.
-final class TempFolder {
-    let path: String
-
-    init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("mqtt-authd-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: path)
-    }
-
-    @discardableResult
-    func write(_ name: String, _ text: String) throws -> String {
-        try write(name, Data(text.utf8))
-    }
-
-    @discardableResult
-    func write(_ name: String, _ data: Data) throws -> String {
-        let file = path + "/" + name
-        try data.write(to: URL(fileURLWithPath: file))
-        return file
-    }
-}
 
 @Suite("Configuration loading")
 struct ConfigLoaderTests {

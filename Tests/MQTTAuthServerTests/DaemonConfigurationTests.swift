@@ -1,18 +1,16 @@
 import Foundation
 import MQTTAuthCore
 import MQTTAuthServer
+import TestSupport
 import Testing
 
 @Suite("Daemon configuration")
 struct DaemonConfigurationTests {
     /// Writes `yaml` (and `files`) to a fresh folder and loads it.
     private func load(_ yaml: String, files: [String: String] = [:], environment: [String: String] = [:]) throws -> DaemonConfiguration {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mqtt-authd-config-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        for (name, text) in files { try text.write(toFile: folder + "/" + name, atomically: true, encoding: .utf8) }
-        try yaml.write(toFile: folder + "/c.yml", atomically: true, encoding: .utf8)
-        return try DaemonConfiguration.load(path: folder + "/c.yml", environment: environment)
+        let folder = try TempFolder("config")
+        for (name, text) in files { try folder.write(name, text) }
+        return try DaemonConfiguration.load(path: try folder.write("c.yml", yaml), environment: environment)
     }
 
     /// The diagnostics of a config that must fail, as `line: message`.

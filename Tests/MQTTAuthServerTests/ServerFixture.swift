@@ -13,16 +13,15 @@ final class ServerFixture: Sendable {
     static let secret = "router-test-jwt-secret-0123456789abcdef"
     static let projectURL = "https://abc123.supabase.co"
 
-    let folder: String
+    let folder: TempFolder
     let configPath: String
     let parts: ServerParts
     let now: Date
 
     /// `extraYAML` is appended to a config with one Supabase provider (HS256) and one API key.
     init(extraYAML: String = "", responseBody: String = "json") throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("mqtt-authd-server-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        configPath = folder + "/mqtt-authd.yml"
+        folder = try TempFolder("server")
+        configPath = folder.path + "/mqtt-authd.yml"
         let yaml = """
             listen: "127.0.0.1:0"
             database: "./var/test.sqlite"
@@ -63,10 +62,6 @@ final class ServerFixture: Sendable {
             metrics: ServerMetrics(),
             now: { now }
         )
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: folder)
     }
 
     var application: some ApplicationProtocol {

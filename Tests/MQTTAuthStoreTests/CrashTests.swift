@@ -1,5 +1,6 @@
 import Foundation
 import MQTTAuthStore
+import TestSupport
 import Testing
 
 /// A real crash: a child process (this test binary again, running only

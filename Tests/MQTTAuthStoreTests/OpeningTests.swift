@@ -1,5 +1,6 @@
 import Foundation
 import MQTTAuthStore
+import TestSupport
 import Testing
 
 @Suite("Credential store: opening")

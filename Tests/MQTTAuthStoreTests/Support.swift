@@ -2,20 +2,9 @@ import Foundation
 import Logging
 import MQTTAuthStore
 import Synchronization
+import TestSupport
 
-/// A fresh folder for one test's files, removed when the test ends.
-final class TempFolder {
-    let path: String
-
-    init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("mqtt-authd-store-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: path)
-    }
-
+extension TempFolder {
     /// The path of the test database in this folder.
     var database: String { path + "/credentials.sqlite" }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import MQTTAuthCore
 import MQTTAuthStore
+import TestSupport
 import Testing
 
 @Suite("Credential store: username bindings")

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import MQTTAuthServer
+import NIOCore
 import Testing
 
 /// The mosquitto-go-auth HTTP backend protocol, in every shape brokers send it.
@@ -133,6 +134,26 @@ struct BrokerRouterTests {
             let metrics = try await client.execute(uri: "/metrics", method: .get).text
             #expect(metrics.contains(#"mqtt_authd_http_requests_total{endpoint="auth",status="200"} 3"#))
             #expect(metrics.contains(#"mqtt_authd_http_requests_total{endpoint="acl",status="413"} 1"#))
+        }
+    }
+
+    @Test func bodiesThatAreNotUTF8AreBadRequests() async throws {
+        let fixture = try ServerFixture()
+        var buffer = ByteBuffer(string: #"{"username":"alice","topic":"users/alice/"#)
+        buffer.writeBytes([0xFF, 0xFE])
+        buffer.writeString(#"","acc":2}"#)
+        let json = buffer
+        try await fixture.server.test(.live) { client in
+            for path in ["/mqtt/acl", "/mqtt/auth", "/v2/tokens/exchange"] {
+                let response = try await client.execute(
+                    uri: path,
+                    method: .post,
+                    headers: [.contentType: "application/json", .authorization: "Bearer \(ServerFixture.apiKey)"],
+                    body: json
+                )
+                #expect(response.status == .badRequest, "\(path): \(response.text)")
+            }
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
         }
     }
 

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Crypto
 import CryptoExtras
 import Foundation
 import Hummingbird
@@ -19,6 +20,8 @@ struct JWKSHTTPSourceTests {
     static let kid = "rsa-http-1"
     /// One 2048-bit key for the suite: generating it is slow in a debug build.
     static let rsa = try! _RSA.Signing.PrivateKey(keySize: .bits2048)
+    static let ecKid = "ec-http-1"
+    static let ec = P256.Signing.PrivateKey()
     static let quiet = Logger(label: "jwks-http-test", factory: { _ in SwiftLogNoOpLogHandler() })
 
     /// Built once: the bytes served must be the bytes expected.
@@ -28,7 +31,12 @@ struct JWKSHTTPSourceTests {
             "kty": "RSA", "alg": "RS256", "use": "sig", "kid": kid,
             "n": base64URL(primitives.modulus), "e": base64URL(primitives.publicExponent),
         ]
-        return try! JSONSerialization.data(withJSONObject: ["keys": [key]])
+        let point = ec.publicKey.rawRepresentation
+        let ecKey: [String: String] = [
+            "kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig", "kid": ecKid,
+            "x": base64URL(point.prefix(32)), "y": base64URL(point.suffix(32)),
+        ]
+        return try! JSONSerialization.data(withJSONObject: ["keys": [key, ecKey]])
     }()
 
     static func base64URL(_ data: Data) -> String {
@@ -52,6 +60,16 @@ struct JWKSHTTPSourceTests {
             iss: issuer, sub: "8d5e4c2a-1b3f-4a6e-9c7d-0e1f2a3b4c5d", aud: "authenticated",
             exp: iat + 3600, iat: iat, role: "authenticated", email: "http@example.com")
         return try await keys.sign(claims, kid: JWKIdentifier(string: kid))
+    }
+
+    static func es256Token(now: Date) async throws -> String {
+        let keys = JWTKeyCollection()
+        await keys.add(ecdsa: try ES256PrivateKey(backing: ec), kid: JWKIdentifier(string: ecKid))
+        let iat = Int(now.timeIntervalSince1970)
+        let claims = Claims(
+            iss: issuer, sub: "0c7e8f2a-5b1d-4e3f-8a9b-1c2d3e4f5a6b", aud: "authenticated",
+            exp: iat + 3600, iat: iat, role: "authenticated", email: "ec@example.com")
+        return try await keys.sign(claims, kid: JWKIdentifier(string: ecKid))
     }
 
     /// Serves the JWKS (counting requests), a 404, an oversized body and a slow answer, on
@@ -116,6 +134,20 @@ struct JWKSHTTPSourceTests {
             #expect(verified.email == "http@example.com")
             _ = try await verifier.verify(token)
             #expect(hits() == 1, "the second token is checked against the cached keys")
+        }
+    }
+
+    @Test func es256TokenVerifiesEndToEndWithKeysFetchedOverHTTP() async throws {
+        let now = Date()
+        let token = try await Self.es256Token(now: now)
+        try await Self.withServer { baseURL, hits in
+            let source = JWKSHTTPSource(
+                url: baseURL + "/auth/v1/.well-known/jwks.json", client: .shared, timeout: .seconds(5))
+            let verifier = SupabaseTokenVerifier(
+                configuration: TokenVerifierConfiguration(issuer: Self.issuer), jwksSource: source, now: { now })
+            let verified = try await verifier.verify(token)
+            #expect(verified.subject == "0c7e8f2a-5b1d-4e3f-8a9b-1c2d3e4f5a6b")
+            #expect(hits() == 1)
         }
     }
 

@@ -56,6 +56,7 @@ package enum Server {
         router.add(middleware: MetricsRecorder(metrics: parts.metrics))
         ExchangeController(runtime: parts.runtime, store: parts.store, now: parts.now).register(on: router)
         BrokerController(endpoints: parts.brokerEndpoints).register(on: router)
+        EMQXController(endpoints: parts.brokerEndpoints).register(on: router)
         router.get("/healthz") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
         }

@@ -43,7 +43,7 @@ package struct ServerMetrics: Sendable {
 
     /// The closed set of endpoint labels.
     enum Endpoint: String {
-        case exchange, auth, superuser, acl, healthz, metrics, other
+        case exchange, auth, superuser, acl, emqxAuthn = "emqx_authn", emqxAuthz = "emqx_authz", healthz, metrics, other
 
         init(path: String) {
             switch path {
@@ -51,6 +51,8 @@ package struct ServerMetrics: Sendable {
             case "/mqtt/auth": self = .auth
             case "/mqtt/superuser": self = .superuser
             case "/mqtt/acl": self = .acl
+            case "/emqx/authn": self = .emqxAuthn
+            case "/emqx/authz": self = .emqxAuthz
             case "/healthz": self = .healthz
             case "/metrics": self = .metrics
             default: self = .other

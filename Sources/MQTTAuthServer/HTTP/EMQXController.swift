@@ -1,0 +1,86 @@
+import Foundation
+import Hummingbird
+import MQTTAuthCore
+import MQTTAuthStore
+import NIOCore
+
+/// EMQX 5's HTTP authentication and authorization hooks, for brokers beyond one Mosquitto.
+///
+/// - `POST /emqx/authn` `{"username","password","clientid"}` → 200
+///   `{"result":"allow"|"deny","is_superuser":bool}`.
+/// - `POST /emqx/authz` `{"username","clientid","topic","action":"publish"|"subscribe"}` → 200
+///   `{"result":"allow"|"deny"}`.
+///
+/// A request that cannot be read is 400 with `{"result":"deny","error":…}`.
+struct EMQXController<Context: RequestContext>: Sendable {
+    let endpoints: BrokerEndpoints
+
+    func register(on router: Router<Context>) {
+        router.post("/emqx/authn") { request, _ in try await answer(request, authn) }
+        router.post("/emqx/authz") { request, _ in try await answer(request, authz) }
+    }
+
+    private struct Body: Decodable {
+        var username: String?
+        var password: String?
+        var clientid: String?
+        var topic: String?
+        var action: String?
+    }
+
+    private func answer(_ request: Request, _ decide: (Body) throws(APIError) -> [String: JSONValue]) async throws -> Response {
+        var request = request
+        do {
+            let bytes = try await request.body(upTo: BrokerEndpoints.bodyLimit)
+            let body: Body
+            do {
+                body = try JSONDecoder().decode(Body.self, from: Data(bytes.readableBytesView))
+            } catch {
+                throw APIError.invalidRequest("body must be a JSON object of strings")
+            }
+            for field in [body.username, body.password, body.clientid, body.topic, body.action] {
+                if let field, field.utf8.contains(0) { throw APIError.invalidRequest("a field holds a NUL character") }
+            }
+            return JSONResponse.make(.ok, try decide(body))
+        } catch let error as APIError {
+            let answer: [String: JSONValue] = ["result": .string("deny"), "error": .string(error.message)]
+            return JSONResponse.make(error.status, answer)
+        }
+    }
+
+    private func authn(_ body: Body) throws(APIError) -> [String: JSONValue] {
+        guard let username = body.username, let password = body.password else {
+            throw APIError.invalidRequest("username and password are required")
+        }
+        let allowed = endpoints.store.authenticate(username: username, password: password, now: endpoints.now()) != nil
+        let superuser = allowed && endpoints.runtime.current.acl.isSuperuser(username)
+        return ["result": .string(allowed ? "allow" : "deny"), "is_superuser": .bool(superuser)]
+    }
+
+    private func authz(_ body: Body) throws(APIError) -> [String: JSONValue] {
+        guard let topic = body.topic else { throw APIError.invalidRequest("topic is required") }
+        let access: Access
+        switch body.action {
+        case "publish": access = .publish
+        case "subscribe": access = .subscribe
+        default: throw APIError.invalidRequest("action must be publish or subscribe")
+        }
+        let username = body.username.flatMap { $0.isEmpty ? nil : $0 }
+        let allowed = endpoints.runtime.current.acl.isAllowed(user: username, clientID: body.clientid, topic: topic, access: access)
+        return ["result": .string(allowed ? "allow" : "deny")]
+    }
+}
+
+/// The few JSON values the EMQX answers hold.
+enum JSONValue: Encodable {
+    case string(String)
+    case bool(Bool)
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .string(let value): try container.encode(value)
+        case .bool(let value): try container.encode(value)
+        }
+    }
+}

@@ -85,12 +85,9 @@ package enum Server {
     ) throws -> some ApplicationProtocol {
         let endpoints = parts.brokerEndpoints
         let metrics = parts.metrics
-        let http = HTTPServerBuilder.http1(configuration: .init(
-            additionalChannelHandlers: [
-                IdleStateHandler(allTimeout: idleTimeout),
-                BrokerFastPath(endpoints: endpoints, metrics: metrics),
-            ]
-        ))
+        let http = HTTPServerBuilder { responder in
+            BrokerFastChannel(base: HTTP1Channel(responder: responder), endpoints: endpoints, metrics: metrics, idleTimeout: idleTimeout)
+        }
         let server: HTTPServerBuilder
         if let tls = configuration.tls {
             let chain = try NIOSSLCertificate.fromPEMFile(tls.certificate).map { NIOSSLCertificateSource.certificate($0) }

@@ -1,27 +1,31 @@
 import Foundation
 import HTTPTypes
+import Logging
+import HummingbirdCore
 import NIOCore
-import NIOHTTPTypes
+import NIOHTTP1
+import NIOHTTPTypesHTTP1
 
-/// Answers the broker endpoints on the connection's event loop, before requests reach
-/// Hummingbird's router: a broker asks once per connect and, over HTTP, once per message, so
-/// these are the daemon's hottest requests, and their answers are synchronous and never touch
-/// the disk. Every other request passes through to Hummingbird untouched.
+/// Answers the broker endpoints on the connection's event loop, straight from NIOHTTP1's
+/// parser, before requests reach Hummingbird: a broker asks once per connect and, over HTTP,
+/// once per message, so these are the daemon's hottest requests, and their answers are
+/// synchronous and never touch the disk. Every other request passes through to Hummingbird
+/// untouched.
 ///
 /// Responses stay in request order: while a request that went to Hummingbird has not been
 /// answered, later requests on the connection (broker ones included) go to Hummingbird too,
-/// which serves the same endpoints. The handler also closes connections idle for
-/// `idleTimeout` (as Hummingbird would, had it seen these requests).
+/// which serves the same endpoints. The handler also closes connections idle for the
+/// `IdleStateHandler`'s timeout (as Hummingbird would, had it seen these requests).
 final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
 
     private enum State {
         case idle
         /// Collecting the body of a broker request answered here.
-        case collecting(BrokerEndpoints.Endpoint, HTTPRequest, ByteBuffer, tooLarge: Bool, started: ContinuousClock.Instant)
+        case collecting(BrokerEndpoints.Endpoint, HTTPRequestHead, ByteBuffer, tooLarge: Bool, started: ContinuousClock.Instant)
         /// Passing the current request's parts on to Hummingbird.
         case forwarding
     }
@@ -40,8 +44,8 @@ final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch (unwrapInboundIn(data), state) {
         case (.head(let head), .idle):
-            if forwardedInFlight == 0, [.post, .get, .put].contains(head.method),
-               let endpoint = BrokerEndpoints.Endpoint(path: Self.path(of: head)) {
+            if forwardedInFlight == 0, [.POST, .GET, .PUT].contains(head.method),
+               let endpoint = BrokerEndpoints.Endpoint(path: Self.path(of: head.uri)) {
                 state = .collecting(endpoint, head, context.channel.allocator.buffer(capacity: 256), tooLarge: false, started: .now)
             } else {
                 forwardedInFlight += 1
@@ -56,8 +60,8 @@ final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             state = .idle
             let answer = tooLarge
                 ? endpoints.tooLarge()
-                : endpoints.answer(endpoint, body: body, contentType: head.headerFields[.contentType], query: Self.query(of: head))
-            respond(context: context, answer, closing: head.headerFields[.connection]?.lowercased() == "close")
+                : endpoints.answer(endpoint, body: body, contentType: head.headers.first(name: "content-type"), query: Self.query(of: head.uri))
+            respond(context: context, to: head, answer)
             metrics.record(endpoint: endpoint.metricsLabel, status: answer.status.code, duration: ContinuousClock.now - started)
         case (.end, .forwarding):
             state = .idle
@@ -65,7 +69,7 @@ final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         case (_, .forwarding):
             context.fireChannelRead(data)
         default:
-            // A part out of order: let Hummingbird's handler report it.
+            // A part out of order: let Hummingbird's handlers report it.
             context.fireChannelRead(data)
         }
     }
@@ -85,25 +89,60 @@ final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
-    private func respond(context: ChannelHandlerContext, _ answer: BrokerEndpoints.Answer, closing: Bool) {
-        var fields: HTTPFields = [.contentType: answer.contentType, .contentLength: String(answer.body.readableBytes)]
-        if closing { fields[.connection] = "close" }
-        context.write(wrapOutboundOut(.head(HTTPResponse(status: answer.status, headerFields: fields))), promise: nil)
-        context.write(wrapOutboundOut(.body(answer.body)), promise: nil)
-        if closing {
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
-        } else {
+    private func respond(context: ChannelHandlerContext, to request: HTTPRequestHead, _ answer: BrokerEndpoints.Answer) {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: answer.contentType)
+        headers.add(name: "Content-Length", value: String(answer.body.readableBytes))
+        let keepAlive = request.isKeepAlive
+        if !keepAlive {
+            headers.add(name: "Connection", value: "close")
+        } else if request.version.major == 1, request.version.minor == 0 {
+            headers.add(name: "Connection", value: "keep-alive")
+        }
+        let status = HTTPResponseStatus(statusCode: answer.status.code)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(answer.body))), promise: nil)
+        if keepAlive {
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
         }
     }
 
-    private static func path(of head: HTTPRequest) -> Substring {
-        let target = head.path ?? ""
-        return target[..<(target.firstIndex(of: "?") ?? target.endIndex)]
+    private static func path(of uri: String) -> Substring {
+        uri[..<(uri.firstIndex(of: "?") ?? uri.endIndex)]
     }
 
-    private static func query(of head: HTTPRequest) -> String? {
-        guard let target = head.path, let mark = target.firstIndex(of: "?") else { return nil }
-        return String(target[target.index(after: mark)...])
+    private static func query(of uri: String) -> String? {
+        guard let mark = uri.firstIndex(of: "?") else { return nil }
+        return String(uri[uri.index(after: mark)...])
+    }
+}
+
+/// Hummingbird's HTTP/1 channel with `BrokerFastPath` (and an idle timer) spliced in right
+/// after NIOHTTP1's parser, before Hummingbird's HTTPTypes codec.
+struct BrokerFastChannel: ServerChildChannel {
+    typealias Value = HTTP1Channel.Value
+
+    let base: HTTP1Channel
+    let endpoints: BrokerEndpoints
+    let metrics: ServerMetrics
+    let idleTimeout: TimeAmount
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        let endpoints = endpoints
+        let metrics = metrics
+        let idleTimeout = idleTimeout
+        return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            let pipeline = channel.pipeline.syncOperations
+            let codec = try pipeline.handler(type: HTTP1ToHTTPServerCodec.self)
+            try pipeline.addHandler(IdleStateHandler(allTimeout: idleTimeout), position: .before(codec))
+            try pipeline.addHandler(BrokerFastPath(endpoints: endpoints, metrics: metrics), position: .before(codec))
+            return value
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await base.handle(value: value, logger: logger)
     }
 }

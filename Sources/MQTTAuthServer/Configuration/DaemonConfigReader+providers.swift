@@ -26,15 +26,8 @@ extension DaemonConfigReader {
     /// settings with the credentials' leeway (secret length, JWKS document).
     mutating func validate(_ providers: [(provider: ProviderConfiguration, node: Node)], leeway: Int) {
         for (provider, node) in providers {
-            let settings = TokenVerifierConfiguration(
-                issuer: provider.issuer,
-                hs256Secret: provider.jwtSecret,
-                jwks: provider.jwks,
-                allowAnonymous: provider.allowAnonymous,
-                leeway: leeway
-            )
             do {
-                try settings.validate()
+                try provider.tokenSettings(leeway: leeway).validate()
             } catch {
                 self.error(node, "provider '\(provider.name)': \(error)")
             }

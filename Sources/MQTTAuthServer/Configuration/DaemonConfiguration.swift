@@ -77,6 +77,17 @@ package struct ProviderConfiguration: Sendable {
 
     /// Supabase's issuer: `<project_url>/auth/v1`.
     package var issuer: String { projectURL + "/auth/v1" }
+
+    /// What the token verifier needs, with the credentials' `leeway`.
+    package func tokenSettings(leeway: Int) -> TokenVerifierConfiguration {
+        TokenVerifierConfiguration(
+            issuer: issuer,
+            hs256Secret: jwtSecret,
+            jwks: jwks,
+            allowAnonymous: allowAnonymous,
+            leeway: leeway
+        )
+    }
 }
 
 package struct CredentialSettings: Sendable, Equatable {

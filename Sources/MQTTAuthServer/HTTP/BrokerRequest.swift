@@ -13,9 +13,6 @@ struct BrokerRequest: Sendable {
     /// Mosquitto's access bits; auth-plug sends -1 on auth and superuser.
     var acc: Int?
 
-    /// Bodies larger than this are refused with 413.
-    static let bodyLimit = 64 * 1024
-
     /// Parses a request from its whole body, or from the URI query when the body is empty.
     /// The content type decides between JSON and form; without one, a body starting with `{`
     /// is JSON.

@@ -12,6 +12,7 @@ struct ExchangeController<Context: RequestContext>: Sendable {
     let store: CredentialStore
     let now: @Sendable () -> Date
 
+    /// Bodies larger than this are refused with 413.
     static var bodyLimit: Int { 64 * 1024 }
 
     func register(on router: Router<Context>) {

@@ -19,13 +19,7 @@ package final class Runtime: Sendable {
         var providers: [String: ProviderRuntime] = [:]
         for provider in configuration.providers {
             let verifier = SupabaseTokenVerifier(
-                configuration: TokenVerifierConfiguration(
-                    issuer: provider.issuer,
-                    hs256Secret: provider.jwtSecret,
-                    jwks: provider.jwks,
-                    allowAnonymous: provider.allowAnonymous,
-                    leeway: configuration.credentials.leeway
-                ),
+                configuration: provider.tokenSettings(leeway: configuration.credentials.leeway),
                 jwksSource: provider.jwks == nil ? jwksSource(provider) : nil,
                 now: now
             )

@@ -13,6 +13,8 @@ let package = Package(
     products: [
         .executable(name: "mqtt-authd", targets: ["mqtt-authd"]),
         .executable(name: "aclcheck", targets: ["aclcheck"]),
+        // The Mosquitto 2.0 v5 plugin: `plugin /path/to/libMosquittoAuthPlugin.so`.
+        .library(name: "MosquittoAuthPlugin", type: .dynamic, targets: ["MosquittoAuthPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -30,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.30.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
     ],
     targets: [
         // Topics, filters, ACL rules, the compiled trie and the config/acl_file loaders. No networking.
@@ -97,6 +100,32 @@ let package = Package(
             pkgConfig: "libmosquitto",
             providers: [.apt(["libmosquitto-dev", "mosquitto-dev"])]
         ),
+        // Mosquitto's plugin interface (Debian mosquitto-dev). Its functions are the broker's own,
+        // resolved when the broker loads the plugin, so nothing is linked.
+        .systemLibrary(
+            name: "CMosquittoBroker",
+            providers: [.apt(["mosquitto-dev", "libmosquitto-dev"])]
+        ),
+        // What the plugin does, apart from the broker: its options, the HTTP client to the
+        // daemon, and the expiry schedule of connected sessions. Tested without a broker.
+        .target(
+            name: "MQTTAuthPluginCore",
+            dependencies: [
+                "MQTTAuthCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The broker-facing part: the v5 entry points and the event callbacks.
+        .target(
+            name: "MosquittoAuthPlugin",
+            dependencies: ["MQTTAuthCore", "MQTTAuthPluginCore", "CMosquittoBroker"],
+            swiftSettings: swiftSettings
+        ),
         // What tests and the benchmark share: the plain rule-scanning evaluator the trie is
         // checked and benchmarked against (beside the tests on purpose: the product never scans
         // rules), and a seeded random generator.
@@ -142,6 +171,21 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Debian's mosquitto with the plugin, the real daemon and real MQTT clients; the plugin's
+        // options and expiry schedule on their own.
+        .testTarget(
+            name: "BrokerTests",
+            dependencies: [
+                "MQTTAuthCore",
+                "MQTTAuthPluginCore",
+                "CMosquitto",
+                "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,0 +1,179 @@
+import CMosquittoBroker
+import Foundation
+import MQTTAuthCore
+import MQTTAuthPluginCore
+
+/// The plugin's state, owned by the broker through `userdata` from init to cleanup. Every
+/// callback runs on the broker's single thread, so nothing here needs a lock.
+final class AuthPlugin {
+    private let identifier: OpaquePointer
+    private let options: PluginOptions
+    private let daemon: DaemonClient
+    /// The compiled rules in `local` mode; replaced whole on a successful reload.
+    private var acl: CompiledACL?
+    private var expiry = SessionExpiry()
+
+    private init(identifier: OpaquePointer, options: PluginOptions, acl: CompiledACL?) {
+        self.identifier = identifier
+        self.options = options
+        self.acl = acl
+        daemon = DaemonClient(options: options)
+    }
+
+    /// Validates `pairs`, loads the rules and registers the callbacks; nil (after logging why)
+    /// when the plugin must not run.
+    static func start(identifier: OpaquePointer, options pairs: [(key: String, value: String)]) -> AuthPlugin? {
+        let options: PluginOptions
+        do {
+            options = try PluginOptions(pairs)
+        } catch {
+            for problem in error.problems { BrokerLog.error(problem) }
+            BrokerLog.error("refusing to start: fix the plugin_opt_ lines above in mosquitto.conf")
+            return nil
+        }
+        var acl: CompiledACL?
+        if options.aclMode == .local, let path = options.configPath {
+            do {
+                acl = try ACLConfiguration.load(path: path).compile()
+            } catch {
+                for diagnostic in error.diagnostics { BrokerLog.error(diagnostic.description) }
+                BrokerLog.error("refusing to start: the rules in \(path) do not load")
+                return nil
+            }
+        }
+        let plugin = AuthPlugin(identifier: identifier, options: options, acl: acl)
+        guard plugin.register() else {
+            plugin.stop()
+            return nil
+        }
+        let rules = acl.map { "ACL checks in-process from \(options.configPath ?? "") (\($0.rules.count) rules)" }
+            ?? "ACL checks at \(options.url)/mqtt/acl"
+        BrokerLog.notice("password checks at \(options.url)/mqtt/auth, \(rules), timeout \(options.timeoutMilliseconds) ms")
+        return plugin
+    }
+
+    private static let events: [(mosquitto_plugin_event, MOSQ_FUNC_generic_callback)] = [
+        (MOSQ_EVT_BASIC_AUTH, { _, event, userdata in
+            guard let event, let userdata else { return BrokerResult.authFailed }
+            return plugin(userdata).basicAuth(event.assumingMemoryBound(to: mosquitto_evt_basic_auth.self).pointee)
+        }),
+        (MOSQ_EVT_ACL_CHECK, { _, event, userdata in
+            guard let event, let userdata else { return BrokerResult.aclDenied }
+            return plugin(userdata).aclCheck(event.assumingMemoryBound(to: mosquitto_evt_acl_check.self).pointee)
+        }),
+        (MOSQ_EVT_TICK, { _, _, userdata in
+            if let userdata { plugin(userdata).tick() }
+            return BrokerResult.success
+        }),
+        (MOSQ_EVT_DISCONNECT, { _, event, userdata in
+            guard let event, let userdata else { return BrokerResult.success }
+            plugin(userdata).disconnected(event.assumingMemoryBound(to: mosquitto_evt_disconnect.self).pointee)
+            return BrokerResult.success
+        }),
+        (MOSQ_EVT_RELOAD, { _, _, userdata in
+            if let userdata { plugin(userdata).reload() }
+            return BrokerResult.success
+        }),
+    ]
+
+    private static func plugin(_ userdata: UnsafeMutableRawPointer) -> AuthPlugin {
+        Unmanaged<AuthPlugin>.fromOpaque(userdata).takeUnretainedValue()
+    }
+
+    private func register() -> Bool {
+        let userdata = Unmanaged.passUnretained(self).toOpaque()
+        for (event, callback) in Self.events {
+            let result = mosquitto_callback_register(identifier, Int32(event.rawValue), callback, nil, userdata)
+            guard result == BrokerResult.success else {
+                BrokerLog.error("the broker refused callback \(event.rawValue) (error \(result))")
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Unregisters every callback and stops the HTTP client.
+    func stop() {
+        for (event, callback) in Self.events {
+            _ = mosquitto_callback_unregister(identifier, Int32(event.rawValue), callback, nil)
+        }
+        daemon.shutdown()
+    }
+
+    // MARK: Events
+
+    private func basicAuth(_ event: mosquitto_evt_basic_auth) -> Int32 {
+        let clientID = Self.string(mosquitto_client_id(event.client)) ?? ""
+        guard let username = event.username, let password = event.password else {
+            BrokerLog.info("client '\(clientID)' sent no username or password: refused")
+            return BrokerResult.authFailed
+        }
+        let user = String(cString: username)
+        switch daemon.authenticate(username: user, password: String(cString: password), clientID: clientID) {
+        case .allowed(let expiresAt):
+            if let expiresAt {
+                expiry.track(clientID: clientID, owner: UInt(bitPattern: event.client), expiresAt: expiresAt)
+            }
+            return BrokerResult.success
+        case .denied:
+            return BrokerResult.authFailed
+        case .unavailable(let reason):
+            BrokerLog.warning("refusing client '\(clientID)' (user '\(user)'): \(reason)")
+            return BrokerResult.authFailed
+        }
+    }
+
+    private func aclCheck(_ event: mosquitto_evt_acl_check) -> Int32 {
+        guard let topic = event.topic, let access = Access(rawValue: UInt8(truncatingIfNeeded: event.access)),
+              event.access >= 0, event.access <= 8
+        else { return BrokerResult.aclDenied }
+        if access == .unsubscribe { return BrokerResult.success }
+        let username = Self.string(mosquitto_client_username(event.client))
+        let clientID = Self.string(mosquitto_client_id(event.client))
+        let topicText = String(cString: topic)
+        if let acl {
+            let allowed = acl.isAllowed(user: username, clientID: clientID, topic: topicText, access: access)
+            return allowed ? BrokerResult.success : BrokerResult.aclDenied
+        }
+        switch daemon.checkACL(username: username, clientID: clientID, topic: topicText, access: access) {
+        case .allowed:
+            return BrokerResult.success
+        case .denied:
+            return BrokerResult.aclDenied
+        case .unavailable(let reason):
+            BrokerLog.warning("denying \(access) on a topic for client '\(clientID ?? "")': \(reason)")
+            return BrokerResult.aclDenied
+        }
+    }
+
+    /// Disconnects every client whose credential has expired.
+    private func tick() {
+        for clientID in expiry.due(now: Date()) {
+            BrokerLog.notice("the credential of client '\(clientID)' has expired: disconnecting it")
+            _ = mosquitto_kick_client_by_clientid(clientID, false)
+        }
+    }
+
+    private func disconnected(_ event: mosquitto_evt_disconnect) {
+        guard let clientID = Self.string(mosquitto_client_id(event.client)) else { return }
+        expiry.forget(clientID: clientID, owner: UInt(bitPattern: event.client))
+    }
+
+    /// Recompiles the rules after the broker's SIGHUP; a config that does not load leaves the
+    /// rules in force unchanged.
+    private func reload() {
+        guard options.aclMode == .local, let path = options.configPath else { return }
+        do {
+            let compiled = try ACLConfiguration.load(path: path).compile()
+            acl = compiled
+            BrokerLog.notice("reloaded \(compiled.rules.count) rules from \(path)")
+        } catch {
+            for diagnostic in error.diagnostics { BrokerLog.error(diagnostic.description) }
+            BrokerLog.error("reload of \(path) failed: keeping the rules loaded before")
+        }
+    }
+
+    private static func string(_ pointer: UnsafePointer<CChar>?) -> String? {
+        pointer.map { String(cString: $0) }
+    }
+}

@@ -5,7 +5,15 @@ CONFIG ?= mqtt-authd.example.yml
 # Debian packages the build, the tests and the later broker tests use.
 APT_PACKAGES := mosquitto mosquitto-dev libmosquitto-dev mosquitto-clients libsqlite3-dev pkg-config openssl python3-paho-mqtt
 
-.PHONY: all deps build test run bench clean
+PREFIX ?= /usr/local
+DESTDIR ?=
+SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= $(SYSCONFDIR)/systemd/system
+# Release builds carry the Swift runtime inside each binary and the plugin, so that they run on
+# machines without a Swift toolchain.
+RELEASE_FLAGS := -c release --static-swift-stdlib
+
+.PHONY: all deps build test run bench bench-plugin release install clean
 
 all: build
 
@@ -28,6 +36,8 @@ build: deps
 test: deps
 	$(SWIFT) build --build-tests
 	scripts/check-systemd.sh .build/debug/mqtt-authd
+	$(MAKE) --no-print-directory release
+	scripts/check-static.sh .build/release
 	@set -o pipefail; mkdir -p .build; \
 	$(SWIFT) test --skip-build --disable-xctest 2>&1 | tee .build/test.log; status=$$?; \
 	summary=$$(grep -E "Test run with [0-9]+ tests" .build/test.log | tail -1); \
@@ -43,8 +53,34 @@ run: build
 
 # ns per ACL decision at 10, 1,000 and 100,000 rules, next to a linear scan (see BENCHMARKS.md).
 bench: deps
-	$(SWIFT) build -c release --product ACLBench
+	$(SWIFT) build $(RELEASE_FLAGS) --product ACLBench
 	.build/release/ACLBench
+
+# The Mosquitto plugin's throughput against the same broker without it (see BENCHMARKS.md).
+bench-plugin: deps release
+	scripts/bench-plugin.sh
+
+release: deps
+	$(SWIFT) build $(RELEASE_FLAGS) --product mqtt-authd
+	$(SWIFT) build $(RELEASE_FLAGS) --product aclcheck
+	$(SWIFT) build $(RELEASE_FLAGS) --product MosquittoAuthPlugin
+
+# Installs the binaries, the plugin, the systemd unit, the examples and the README. An existing
+# /etc/mqtt-authd/mqtt-authd.yml is never overwritten. Honours PREFIX and DESTDIR.
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/mqtt-authd $(DESTDIR)$(SYSTEMDUNITDIR) \
+	  $(DESTDIR)$(SYSCONFDIR)/mqtt-authd/examples $(DESTDIR)$(PREFIX)/share/doc/mqtt-authd
+	install -m 0755 .build/release/mqtt-authd .build/release/aclcheck $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 .build/release/libMosquittoAuthPlugin.so $(DESTDIR)$(PREFIX)/lib/mqtt-authd/
+	sed 's|/usr/local/|$(PREFIX)/|g' systemd/mqtt-authd.service > $(DESTDIR)$(SYSTEMDUNITDIR)/mqtt-authd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/mqtt-authd.service
+	install -m 0644 mqtt-authd.example.yml $(DESTDIR)$(SYSCONFDIR)/mqtt-authd/mqtt-authd.example.yml
+	install -m 0644 examples/aclfile $(DESTDIR)$(SYSCONFDIR)/mqtt-authd/examples/aclfile
+	sed 's|/usr/local/|$(PREFIX)/|g' mosquitto.conf.example > $(DESTDIR)$(SYSCONFDIR)/mqtt-authd/mosquitto.conf.example
+	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/mqtt-authd/mosquitto.conf.example
+	[ -e $(DESTDIR)$(SYSCONFDIR)/mqtt-authd/mqtt-authd.yml ] || \
+	  install -m 0640 mqtt-authd.example.yml $(DESTDIR)$(SYSCONFDIR)/mqtt-authd/mqtt-authd.yml
+	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/mqtt-authd/README.md
 
 clean:
 	rm -rf .build

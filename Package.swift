@@ -124,7 +124,19 @@ let package = Package(
         .target(
             name: "MosquittoAuthPlugin",
             dependencies: ["MQTTAuthCore", "MQTTAuthPluginCore", "CMosquittoBroker"],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            // Mosquitto loads the plugin into a process without Swift: carry the runtime inside.
+            // SwiftPM's --static-swift-stdlib applies to executables only, and a library linked
+            // with -static-stdlib must name Foundation's own static parts itself.
+            linkerSettings: [.unsafeFlags([
+                "-static-stdlib",
+                "-Xlinker", "--start-group",
+                "-lFoundation", "-lFoundationInternationalization", "-lFoundationEssentials",
+                "-l_FoundationCollections", "-l_FoundationCShims", "-lCoreFoundation",
+                "-Xlinker", "--end-group",
+                // ICU is needed by archives the driver adds after these flags: take all of it.
+                "-Xlinker", "--whole-archive", "-l_FoundationICU", "-Xlinker", "--no-whole-archive",
+            ])]
         ),
         // What tests and the benchmark share: the plain rule-scanning evaluator the trie is
         // checked and benchmarked against (beside the tests on purpose: the product never scans

@@ -29,7 +29,7 @@ final class BrokerFixture {
     private let http = HTTPClient(eventLoopGroupProvider: .singleton)
 
     /// Writes the config with `rules` (YAML list items) and starts the daemon, then the broker.
-    init(rules: String, superusers: [String] = [], pluginOptions: [String: String] = [:]) throws {
+    init(rules: String, superusers: [String] = [], pluginOptions: [String: String] = [:], exampleBroker: Bool = false) throws {
         folder = try TempFolder("broker")
         configPath = folder.path + "/mqtt-authd.yml"
         daemonPort = try FreePort.next()
@@ -37,7 +37,9 @@ final class BrokerFixture {
         webSocketPort = try FreePort.next()
         try writeConfig(rules: rules, superusers: superusers)
         try startDaemon()
-        try startBroker(pluginOptions: pluginOptions)
+        try startBroker(config: exampleBroker
+            ? Self.exampleBrokerConfig(daemonPort: daemonPort, tcpPort: tcpPort, webSocketPort: webSocketPort, configPath: configPath)
+            : brokerConfig(pluginOptions: pluginOptions))
     }
 
     deinit {
@@ -98,9 +100,29 @@ final class BrokerFixture {
         ]).joined(separator: "\n") + "\n"
     }
 
-    func startBroker(pluginOptions: [String: String] = [:]) throws {
-        let path = try folder.write("mosquitto.conf", brokerConfig(pluginOptions: pluginOptions))
+    func startBroker(config: String) throws {
+        let path = try folder.write("mosquitto.conf", config)
         broker = try BrokerProcess(config: path, port: tcpPort, logPath: folder.path + "/mosquitto.log")
+    }
+
+    /// The repository's `mosquitto.conf.example`, with this fixture's ports and paths put in
+    /// place of the installed ones. Each replaced line must be there, so that the test notices
+    /// when the example changes.
+    static func exampleBrokerConfig(daemonPort: Int, tcpPort: Int, webSocketPort: Int, configPath: String) throws -> String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var text = try String(contentsOf: root.appendingPathComponent("mosquitto.conf.example"), encoding: .utf8)
+        let replacements = [
+            "listener 1883\n": "listener \(tcpPort) 127.0.0.1\n",
+            "listener 18885\n": "listener \(webSocketPort) 127.0.0.1\n",
+            "plugin /usr/local/lib/mqtt-authd/libMosquittoAuthPlugin.so\n": "plugin \(BrokerProcess.plugin ?? "/nonexistent")\n",
+            "plugin_opt_url http://127.0.0.1:8080\n": "plugin_opt_url http://127.0.0.1:\(daemonPort)\n",
+            "plugin_opt_config /etc/mqtt-authd/mqtt-authd.yml\n": "plugin_opt_config \(configPath)\n",
+        ]
+        for (installed, here) in replacements {
+            guard text.contains(installed) else { throw DaemonFailure(message: "mosquitto.conf.example has no line \(installed)") }
+            text = text.replacingOccurrences(of: installed, with: here)
+        }
+        return text + "log_dest stderr\n" + (getuid() == 0 ? "user root\n" : "")
     }
 
     /// Exchanges a fresh token for `subject` for MQTT credentials, as an app backend does.

@@ -196,6 +196,18 @@ struct PluginEndToEndTests {
         #expect(bad.connack == MQTTTestClient.notAuthorised)
     }
 
+    @Test("mosquitto.conf.example, with this test's ports and paths, runs as documented")
+    func exampleConfiguration() async throws {
+        let fixture = try BrokerFixture(rules: Self.ownTopics, exampleBroker: true)
+        let alice = try await fixture.credential(subject: Self.subject())
+        let client = try fixture.connectedClient("example-tcp", alice)
+        #expect(client.subscribe("users/\(alice.username)/#") == 1)
+        #expect(client.subscribe("#") == MQTTTestClient.refused)
+        #expect(MQTTTestClient(id: "example-anon").connect(port: fixture.tcpPort, username: nil, password: nil) == MQTTTestClient.notAuthorised)
+        let web = try PahoWebSocketClient.run(port: fixture.webSocketPort, username: alice.username, password: alice.password, own: "users/\(alice.username)", other: "users/other", folder: fixture.folder)
+        #expect(web.connack == 0 && web.ownSubscription == 1 && web.otherSubscription == MQTTTestClient.refused)
+    }
+
     @Test("http ACL mode asks /mqtt/acl for each check and fails closed without the daemon")
     func httpACLMode() async throws {
         let fixture = try BrokerFixture(rules: Self.ownTopics, pluginOptions: ["acl": "http", "config": ""])

@@ -51,8 +51,8 @@ package enum Server {
     }
 
     /// Every route: token exchange, the broker endpoints, health and metrics.
-    package static func router(_ parts: ServerParts) -> Router<BasicRequestContext> {
-        let router = Router()
+    package static func router(_ parts: ServerParts) -> Router<AuthdRequestContext> {
+        let router = Router(context: AuthdRequestContext.self)
         router.add(middleware: MetricsRecorder(metrics: parts.metrics))
         ExchangeController(runtime: parts.runtime, store: parts.store, now: parts.now).register(on: router)
         BrokerController(endpoints: parts.brokerEndpoints).register(on: router)

@@ -5,7 +5,7 @@ import Yams
 
 extension DaemonConfiguration {
     static let topLevelKeys: Set<String> = ACLConfiguration.keys.union([
-        "listen", "tls", "database", "api_keys", "providers", "credentials", "broker",
+        "listen", "tls", "database", "api_keys", "providers", "credentials", "broker", "rate_limits",
     ])
 
     /// Loads and checks the daemon's configuration file.
@@ -49,6 +49,7 @@ struct DaemonConfigReader {
             case "providers": providers = self.providers(value)
             case "credentials": credentials(value, into: &configuration.credentials)
             case "broker": broker(value, into: &configuration.broker)
+            case "rate_limits": rateLimits(value, into: &configuration.rateLimits)
             default:
                 if !ACLConfiguration.keys.contains(key) {
                     let known = DaemonConfiguration.topLevelKeys.sorted().joined(separator: ", ")
@@ -200,5 +201,40 @@ struct DaemonConfigReader {
             }
             settings.responseBody = body
         }
+    }
+
+    mutating func rateLimits(_ node: Node, into settings: inout RateLimitSettings) {
+        for (key, _, value) in entries(node, "rate_limits", allowed: ["per_api_key", "per_client_ip"]) {
+            guard let limit = rateLimit(value, "rate_limits.\(key)") else { continue }
+            let setting = limit.rate == 0 ? nil : limit
+            if key == "per_api_key" { settings.perAPIKey = setting } else { settings.perClientIP = setting }
+        }
+    }
+
+    /// `{rate: R, burst: B}`: R tokens a second (0 turns the limit off), up to B at once.
+    private mutating func rateLimit(_ node: Node, _ what: String) -> RateLimiter.Limit? {
+        var rate: Double?
+        var burst: Int?
+        for (key, _, value) in entries(node, what, allowed: ["rate", "burst"]) {
+            guard let text = string(value, "\(what).\(key)") else { continue }
+            if key == "rate" {
+                guard let number = Double(text), number.isFinite, (0...1_000_000).contains(number) else {
+                    error(value, "\(what).rate must be a number of requests per second from 0 (off) to 1000000, not '\(text.printable)'")
+                    continue
+                }
+                rate = number
+            } else {
+                guard let number = Int(text), (1...1_000_000).contains(number) else {
+                    error(value, "\(what).burst must be a whole number from 1 to 1000000, not '\(text.printable)'")
+                    continue
+                }
+                burst = number
+            }
+        }
+        guard let rate, let burst else {
+            error(node, "\(what) needs both rate and burst, e.g. {rate: 10, burst: 20}")
+            return nil
+        }
+        return RateLimiter.Limit(rate: rate, burst: burst)
     }
 }

@@ -22,6 +22,9 @@ import MQTTAuthCore
 ///     enabled: true
 /// credentials: {max_ttl: 86400, max_per_user: 20, leeway: 30}
 /// broker: {response_body: json}             # or text: exactly "ok"
+/// rate_limits:                              # token buckets on /v2/tokens/exchange; rate 0: off
+///   per_api_key: {rate: 200, burst: 400}    # exchanges per second for each API key
+///   per_client_ip: {rate: 2, burst: 30}     # failed exchanges per second from one address
 /// superusers: [...]                         # and acl: {rules, files}, as for aclcheck
 /// ```
 ///
@@ -36,6 +39,7 @@ package struct DaemonConfiguration: Sendable {
     package var providers: [ProviderConfiguration] = []
     package var credentials = CredentialSettings()
     package var broker = BrokerSettings()
+    package var rateLimits = RateLimitSettings()
     package var acl = ACLConfiguration()
 
     package init() {}
@@ -113,4 +117,16 @@ package struct BrokerSettings: Sendable, Equatable {
     }
 
     package var responseBody = ResponseBody.json
+}
+
+/// Token buckets on the exchange. A client address that keeps failing (a wrong API key, an
+/// invalid token, a malformed request) is refused with 429 before any work is done, so that
+/// guessing keys or forging tokens is slow; each API key's successful traffic has its own bucket.
+package struct RateLimitSettings: Sendable, Equatable {
+    /// Exchanges per second (and burst) for each API key; nil when off.
+    package var perAPIKey: RateLimiter.Limit? = RateLimiter.Limit(rate: 200, burst: 400)
+    /// Failed exchanges per second (and burst) from one client address; nil when off.
+    package var perClientIP: RateLimiter.Limit? = RateLimiter.Limit(rate: 2, burst: 30)
+
+    package init() {}
 }

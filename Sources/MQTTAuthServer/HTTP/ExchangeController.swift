@@ -7,10 +7,13 @@ import MQTTAuthStore
 
 /// `POST /v2/tokens/exchange` (CloudSignal-compatible): an app backend, with its API key,
 /// trades a user's identity-provider JWT for short-lived MQTT credentials.
-struct ExchangeController<Context: RequestContext>: Sendable {
+struct ExchangeController<Context: RequestContext & RemoteAddressRequestContext>: Sendable {
     let runtime: RuntimeBox
     let store: CredentialStore
     let now: @Sendable () -> Date
+    /// Exchanges by API key name, and failures by client address (`rate_limits`).
+    let perAPIKey = RateLimiter()
+    let perClientIP = RateLimiter()
 
     /// Bodies larger than this are refused with 413.
     static var bodyLimit: Int { 64 * 1024 }
@@ -36,11 +39,32 @@ struct ExchangeController<Context: RequestContext>: Sendable {
         // swiftlint:enable identifier_name
     }
 
+    /// Refuses a client address that has failed too often, then counts each failure (any 4xx
+    /// but a 429) against it.
     private func exchange(_ request: Request, _ context: Context) async throws -> Response {
-        var request = request
         let runtime = runtime.current
+        let limits = runtime.configuration.rateLimits
+        let client = context.remoteAddress?.ipAddress ?? "unknown"
+        let seconds = now().timeIntervalSinceReferenceDate
+        if let limit = limits.perClientIP, let wait = perClientIP.check(client, limit: limit, now: seconds) {
+            throw APIError.rateLimited(retryAfter: wait, "too many failed exchanges from this address")
+        }
+        do {
+            return try await exchange(request, context, runtime)
+        } catch let error as APIError where (400..<500).contains(error.status.code) && error.status != .tooManyRequests {
+            if let limit = limits.perClientIP { _ = perClientIP.take(client, limit: limit, now: seconds) }
+            throw error
+        }
+    }
+
+    private func exchange(_ request: Request, _ context: Context, _ runtime: Runtime) async throws -> Response {
+        var request = request
         guard let digest = Self.apiKeyDigest(request), let keyName = runtime.apiKeyName(forDigest: digest) else {
             throw APIError.unauthorized
+        }
+        if let limit = runtime.configuration.rateLimits.perAPIKey,
+           let wait = perAPIKey.take(keyName, limit: limit, now: now().timeIntervalSinceReferenceDate) {
+            throw APIError.rateLimited(retryAfter: wait, "too many exchanges for this API key")
         }
         let body = try Self.decode(try await request.body(upTo: Self.bodyLimit))
         guard let provider = runtime.providers[body.provider] else {

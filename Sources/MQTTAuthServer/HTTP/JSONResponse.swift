@@ -37,6 +37,11 @@ struct APIError: HTTPResponseError {
 
     static let unauthorized = APIError(status: .unauthorized, code: "unauthorized", message: "missing or wrong API key")
 
+    /// 429 with `Retry-After`, in whole seconds.
+    static func rateLimited(retryAfter seconds: Int, _ message: String) -> APIError {
+        APIError(status: .tooManyRequests, code: "rate_limited", message: message + "; retry after \(seconds) s", headers: [.retryAfter: String(seconds)])
+    }
+
     static func payloadTooLarge(limit: Int) -> APIError {
         APIError(status: .contentTooLarge, code: "payload_too_large", message: "request body is over \(limit) bytes")
     }

@@ -9,6 +9,11 @@ enum RawHTTP {
     /// Sends `text` in one write to 127.0.0.1:`port`, then reads until `until` returns true
     /// for what has arrived, the peer closes, or `seconds` pass.
     static func exchange(port: Int, _ text: String, seconds: Double = 10, until: (String) -> Bool) throws -> String {
+        try exchange(port: port, bytes: Array(text.utf8), seconds: seconds, until: until)
+    }
+
+    /// The same with raw bytes, for what is not valid UTF-8.
+    static func exchange(port: Int, bytes: [UInt8], seconds: Double = 10, until: (String) -> Bool) throws -> String {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw DaemonFailure(message: "socket failed") }
         defer { close(fd) }
@@ -22,8 +27,13 @@ enum RawHTTP {
         guard connected == 0 else { throw DaemonFailure(message: "connect failed") }
         var timeout = timeval(tv_sec: 1, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let bytes = Array(text.utf8)
-        guard send(fd, bytes, bytes.count, 0) == bytes.count else { throw DaemonFailure(message: "send failed") }
+        var sent = 0
+        while sent < bytes.count {
+            let count = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            // The server may answer and close before reading everything (a 413, a 431).
+            guard count > 0 else { break }
+            sent += count
+        }
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         let deadline = Date().addingTimeInterval(seconds)

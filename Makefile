@@ -70,8 +70,8 @@ release: deps
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/mqtt-authd $(DESTDIR)$(SYSTEMDUNITDIR) \
 	  $(DESTDIR)$(SYSCONFDIR)/mqtt-authd/examples $(DESTDIR)$(PREFIX)/share/doc/mqtt-authd
-	install -m 0755 .build/release/mqtt-authd .build/release/aclcheck $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 .build/release/libMosquittoAuthPlugin.so $(DESTDIR)$(PREFIX)/lib/mqtt-authd/
+	install -m 0755 -s .build/release/mqtt-authd .build/release/aclcheck $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 -s .build/release/libMosquittoAuthPlugin.so $(DESTDIR)$(PREFIX)/lib/mqtt-authd/
 	sed 's|/usr/local/|$(PREFIX)/|g' systemd/mqtt-authd.service > $(DESTDIR)$(SYSTEMDUNITDIR)/mqtt-authd.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/mqtt-authd.service
 	install -m 0644 mqtt-authd.example.yml $(DESTDIR)$(SYSCONFDIR)/mqtt-authd/mqtt-authd.example.yml

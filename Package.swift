@@ -208,3 +208,19 @@ let package = Package(
         ),
     ]
 )
+
+// libFuzzer targets (scripts/fuzz.sh), built only with MQTT_AUTHD_FUZZ set and
+// -sanitize=fuzzer: without libFuzzer's main they would not link.
+if Context.environment["MQTT_AUTHD_FUZZ"] != nil {
+    let fuzzTargets: [(String, [Target.Dependency])] = [
+        ("FuzzTopics", ["MQTTAuthCore", "CMosquitto"]),
+        ("FuzzACL", ["MQTTAuthCore", "TestSupport"]),
+        ("FuzzConfig", ["MQTTAuthServer"]),
+        ("FuzzBrokerRequest", ["MQTTAuthServer", .product(name: "NIOCore", package: "swift-nio")]),
+        ("FuzzExchange", ["MQTTAuthCore", "MQTTAuthServer", .product(name: "NIOCore", package: "swift-nio")]),
+    ]
+    for (name, dependencies) in fuzzTargets {
+        package.targets.append(.executableTarget(name: name, dependencies: dependencies, path: "Fuzz/\(name)", swiftSettings: swiftSettings))
+        package.products.append(.executable(name: name, targets: [name]))
+    }
+}

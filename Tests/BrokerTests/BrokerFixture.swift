@@ -29,7 +29,7 @@ final class BrokerFixture {
     private let http = HTTPClient(eventLoopGroupProvider: .singleton)
 
     /// Writes the config with `rules` (YAML list items) and starts the daemon, then the broker.
-    init(rules: String, superusers: [String] = [], pluginOptions: [String: String] = [:], exampleBroker: Bool = false) throws {
+    init(rules: String, superusers: [String] = [], pluginOptions: [String: String] = [:], exampleBroker: Bool = false, startBroker: Bool = true) throws {
         folder = try TempFolder("broker")
         configPath = folder.path + "/mqtt-authd.yml"
         daemonPort = try FreePort.next()
@@ -37,7 +37,8 @@ final class BrokerFixture {
         webSocketPort = try FreePort.next()
         try writeConfig(rules: rules, superusers: superusers)
         try startDaemon()
-        try startBroker(config: exampleBroker
+        guard startBroker else { return }
+        try self.startBroker(config: exampleBroker
             ? Self.exampleBrokerConfig(daemonPort: daemonPort, tcpPort: tcpPort, webSocketPort: webSocketPort, configPath: configPath)
             : brokerConfig(pluginOptions: pluginOptions))
     }

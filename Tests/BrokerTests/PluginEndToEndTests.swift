@@ -21,6 +21,8 @@ struct PluginEndToEndTests {
         #expect(MQTTTestClient(id: "a-none").connect(port: fixture.tcpPort, username: nil, password: nil) == MQTTTestClient.notAuthorised)
         #expect(MQTTTestClient(id: "a-nopass").connect(port: fixture.tcpPort, username: alice.username, password: nil) == MQTTTestClient.notAuthorised)
         #expect(fixture.broker?.isRunning == true)
+        // The broker logs at log_type all: the plugin never writes a password there.
+        #expect(fixture.broker?.log.contains(alice.password) == false)
     }
 
     @Test("(b) a user's messages reach their own subscriber and never another user's")
@@ -149,6 +151,7 @@ struct PluginEndToEndTests {
         #expect(connected.publish("users/\(alice.username)/during", "up"))
         #expect(connected.waitForMessage(on: "users/\(alice.username)/during")?.payload == "up")
 
+        #expect(fixture.broker?.log.contains(alice.password) == false, "a refusal's log line holds no password")
         try fixture.startDaemon()
         #expect(MQTTTestClient(id: "g-after").connect(port: fixture.tcpPort, username: alice.username, password: alice.password) == 0)
         #expect(fixture.broker?.isRunning == true)

@@ -123,6 +123,8 @@ final class DaemonTests {
         #expect(daemon.waitForExit() == 0)
     }
 
+    /// No password, token, API key or JWT secret in the log at the most verbose level, nor in
+    /// `/metrics`, whichever endpoint was called and however.
     @Test func noSecretInDebugLogs() async throws {
         let daemon = try start(["--log-level", "trace"])
         let token = try await token(subject: "logged-user")
@@ -133,12 +135,24 @@ final class DaemonTests {
         #expect(try await auth(daemon, "logged-user", "wrong-password-guess") == 403)
         _ = try await post(daemon, "/v2/tokens/exchange", #"{"provider":"supabase","token":"\#(token)x"}"#, key: Self.apiKey)
         _ = try await post(daemon, "/v2/tokens/exchange", "{}", key: "sk_guess")
+        // Every other endpoint, with the password in every shape a broker sends it.
+        #expect(try await post(daemon, "/mqtt/superuser", #"{"username":"logged-user","password":"\#(password)"}"#).0 == 403)
+        #expect(try await acl(daemon, "logged-user", "users/logged-user/x") == 200)
+        #expect(try await post(daemon, "/emqx/authn", #"{"username":"logged-user","password":"\#(password)","clientid":"c"}"#).0 == 200)
+        #expect(try await post(daemon, "/emqx/authn", #"{"username":"logged-user","password":"wrong-password-guess","clientid":"c"}"#).0 == 200)
+        #expect(try await post(daemon, "/emqx/authz", #"{"username":"logged-user","clientid":"c","topic":"users/logged-user/x","action":"publish"}"#).0 == 200)
+        let form = "username=logged-user&password=\(password)&clientid=c&acc=-1"
+        #expect(try RawHTTP.exchange(port: daemon.port, "POST /mqtt/auth HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(form.utf8.count)\r\nConnection: close\r\n\r\n\(form)") { $0.contains("\r\n\r\n") }.hasPrefix("HTTP/1.1 200"))
+        #expect(try RawHTTP.exchange(port: daemon.port, "GET /mqtt/auth?\(form) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") { $0.contains("\r\n\r\n") }.hasPrefix("HTTP/1.1 200"))
+        let metrics = try RawHTTP.exchange(port: daemon.port, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") { _ in false }
+        #expect(metrics.contains("mqtt_authd_http_requests_total"), "the metrics were fetched at all")
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit() == 0)
         let log = daemon.log
         #expect(log.contains("issued MQTT credential"), "the log was captured at all")
         for secret in [password, token, String(token.split(separator: ".")[2]), Self.apiKey, Self.secret, "wrong-password-guess", "sk_guess"] {
             #expect(!log.contains(secret), "a secret leaked into the log")
+            #expect(!metrics.contains(secret), "a secret leaked into /metrics")
         }
     }
 

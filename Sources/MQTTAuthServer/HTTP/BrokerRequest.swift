@@ -5,18 +5,18 @@ import NIOCore
 /// The parameters of a mosquitto-go-auth HTTP backend request (`/mqtt/auth`, `/mqtt/superuser`,
 /// `/mqtt/acl`), from a JSON body (numbers may be strings), a form body, or, when the body is
 /// empty, the query string.
-struct BrokerRequest: Sendable {
-    var username: String?
-    var password: String?
-    var clientID: String?
-    var topic: String?
+package struct BrokerRequest: Sendable {
+    package var username: String?
+    package var password: String?
+    package var clientID: String?
+    package var topic: String?
     /// Mosquitto's access bits; auth-plug sends -1 on auth and superuser.
-    var acc: Int?
+    package var acc: Int?
 
     /// Parses a request from its whole body, or from the URI query when the body is empty.
     /// The content type decides between JSON and form; without one, a body starting with `{`
     /// is JSON.
-    static func parse(body: ByteBuffer, contentType: String?, query: String?) throws(APIError) -> BrokerRequest {
+    package static func parse(body: ByteBuffer, contentType: String?, query: String?) throws(APIError) -> BrokerRequest {
         let bytes = body.readableBytesView
         let parsed: BrokerRequest
         do {
@@ -116,7 +116,7 @@ struct BrokerRequest: Sendable {
     }
 
     /// The access of an ACL request: 1 read, 2 publish, 4 subscribe, 8 unsubscribe.
-    func access() throws(APIError) -> Access {
+    package func access() throws(APIError) -> Access {
         guard let acc else { throw APIError.invalidRequest("missing acc") }
         guard acc >= 0, acc <= Int(UInt8.max), let access = Access(rawValue: UInt8(acc)) else {
             throw APIError.invalidRequest("acc must be 1 (read), 2 (publish), 4 (subscribe) or 8 (unsubscribe)")

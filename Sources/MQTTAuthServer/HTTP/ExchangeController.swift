@@ -22,12 +22,6 @@ struct ExchangeController<Context: RequestContext & RemoteAddressRequestContext>
         router.post("/v2/tokens/exchange") { request, context in try await exchange(request, context) }
     }
 
-    private struct Body: Decodable {
-        let provider: String
-        let token: String
-        let ttl: Int?
-    }
-
     private struct Answer: Encodable {
         // swiftlint:disable identifier_name
         let mqtt_username: String
@@ -66,7 +60,7 @@ struct ExchangeController<Context: RequestContext & RemoteAddressRequestContext>
            let wait = perAPIKey.take(keyName, limit: limit, now: now().timeIntervalSinceReferenceDate) {
             throw APIError.rateLimited(retryAfter: wait, "too many exchanges for this API key")
         }
-        let body = try Self.decode(try await request.body(upTo: Self.bodyLimit))
+        let body = try ExchangeRequest.decode(try await request.body(upTo: Self.bodyLimit))
         guard let provider = runtime.providers[body.provider] else {
             throw APIError(status: .notFound, code: "provider_not_found", message: "no provider named '\(body.provider.printable)'")
         }
@@ -137,10 +131,26 @@ struct ExchangeController<Context: RequestContext & RemoteAddressRequestContext>
         return Array(SHA256.hash(data: Data(parts[1].utf8)))
     }
 
-    private static func decode(_ buffer: ByteBuffer) throws -> Body {
-        let body: Body
+    /// DESIGN §4: by default the token's own expiry; a requested ttl, up to `maxTTL`, instead;
+    /// never beyond `maxTTL` from now.
+    static func expiry(token: VerifiedToken, ttl: Int?, maxTTL: Int, now: Date) -> Date {
+        let ceiling = now.addingTimeInterval(TimeInterval(maxTTL))
+        guard let ttl else { return min(token.expiresAt, ceiling) }
+        return now.addingTimeInterval(TimeInterval(min(ttl, maxTTL)))
+    }
+}
+
+/// The body of an exchange request: `{"provider", "token", "ttl"?}`.
+package struct ExchangeRequest: Decodable, Sendable {
+    package let provider: String
+    package let token: String
+    package let ttl: Int?
+
+    /// Decodes and checks a body; anything else is `invalid_request`.
+    package static func decode(_ buffer: ByteBuffer) throws(APIError) -> ExchangeRequest {
+        let body: ExchangeRequest
         do {
-            body = try JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView))
+            body = try JSONDecoder().decode(ExchangeRequest.self, from: Data(buffer.readableBytesView))
         } catch {
             throw APIError.invalidRequest("body must be a JSON object with string fields provider and token, and an optional whole number ttl")
         }
@@ -148,13 +158,5 @@ struct ExchangeController<Context: RequestContext & RemoteAddressRequestContext>
         if body.token.isEmpty { throw APIError.invalidRequest("token is empty") }
         if body.provider.isEmpty { throw APIError.invalidRequest("provider is empty") }
         return body
-    }
-
-    /// DESIGN §4: by default the token's own expiry; a requested ttl, up to `maxTTL`, instead;
-    /// never beyond `maxTTL` from now.
-    static func expiry(token: VerifiedToken, ttl: Int?, maxTTL: Int, now: Date) -> Date {
-        let ceiling = now.addingTimeInterval(TimeInterval(maxTTL))
-        guard let ttl else { return min(token.expiresAt, ceiling) }
-        return now.addingTimeInterval(TimeInterval(min(ttl, maxTTL)))
     }
 }

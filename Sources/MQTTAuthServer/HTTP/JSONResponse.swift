@@ -21,13 +21,20 @@ enum JSONResponse {
 
 /// An error the API answers as `{"error": code, "message": text}`. Messages are written for
 /// callers and never hold a token, password, key or secret.
-struct APIError: HTTPResponseError {
-    let status: HTTPResponse.Status
-    let code: String
-    let message: String
-    var headers: HTTPFields = [:]
+package struct APIError: HTTPResponseError {
+    package let status: HTTPResponse.Status
+    package let code: String
+    package let message: String
+    package var headers: HTTPFields = [:]
 
-    func response(from request: Request, context: some RequestContext) throws -> Response {
+    init(status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+    }
+
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
         JSONResponse.make(status, ["error": code, "message": message], headers: headers)
     }
 

@@ -1,0 +1,43 @@
+import Dispatch
+import Foundation
+import MQTTAuthCore
+import MQTTAuthServer
+import NIOCore
+
+// The token exchange's request decoder and the JWT verifier on arbitrary input: a body either
+// decodes or is a 4xx; a token string (the body's token, or the raw input) verifies only if it
+// is a well-signed token, which random input never is.
+let verifier = SupabaseTokenVerifier(
+    configuration: TokenVerifierConfiguration(
+        issuer: "https://fuzz.supabase.co/auth/v1",
+        hs256Secret: Array("fuzz-jwt-secret-0123456789abcdef0123".utf8),
+        jwks: nil,
+        allowAnonymous: false,
+        leeway: 30
+    ),
+    jwksSource: nil
+)
+
+final class Outcome: @unchecked Sendable {
+    var accepted = false
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzExchange(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    let bytes = UnsafeBufferPointer(start: data, count: size)
+    var token = String(decoding: bytes, as: UTF8.self)
+    do {
+        token = try ExchangeRequest.decode(ByteBuffer(bytes: bytes)).token
+    } catch {
+        precondition((400..<500).contains(error.status.code), "bad input answered \(error.status.code)")
+    }
+    let outcome = Outcome()
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        outcome.accepted = (try? await verifier.verify(token)) != nil
+        done.signal()
+    }
+    done.wait()
+    precondition(!outcome.accepted, "an unsigned token was accepted: \(token.debugDescription)")
+    return 0
+}

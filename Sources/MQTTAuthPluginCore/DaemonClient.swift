@@ -44,6 +44,9 @@ package final class DaemonClient: Sendable {
             timeout: .init(connect: timeout, read: timeout)
         )
         configuration.connectionPool = .init(idleTimeout: .seconds(60))
+        // A daemon that refuses connections is down: say so at once instead of retrying until
+        // the timeout, which would hold the broker's thread for the whole timeout per CONNECT.
+        configuration.connectionPool.retryConnectionEstablishment = false
         http = HTTPClient(eventLoopGroup: group, configuration: configuration)
     }
 

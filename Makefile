@@ -38,6 +38,7 @@ test: deps
 	scripts/check-systemd.sh .build/debug/mqtt-authd
 	$(MAKE) --no-print-directory release
 	scripts/check-static.sh .build/release
+	FUZZ_RUNS=5000 scripts/fuzz.sh
 	@set -o pipefail; mkdir -p .build; \
 	$(SWIFT) test --skip-build --disable-xctest 2>&1 | tee .build/test.log; status=$$?; \
 	summary=$$(grep -E "Test run with [0-9]+ tests" .build/test.log | tail -1); \

@@ -216,11 +216,12 @@ if Context.environment["MQTT_AUTHD_FUZZ"] != nil {
         ("FuzzTopics", ["MQTTAuthCore", "CMosquitto"]),
         ("FuzzACL", ["MQTTAuthCore", "TestSupport"]),
         ("FuzzConfig", ["MQTTAuthServer"]),
-        ("FuzzBrokerRequest", ["MQTTAuthServer", .product(name: "NIOCore", package: "swift-nio")]),
-        ("FuzzExchange", ["MQTTAuthCore", "MQTTAuthServer", .product(name: "NIOCore", package: "swift-nio")]),
+        ("FuzzBrokerRequest", ["MQTTAuthServer", .product(name: "NIOCore", package: "swift-nio"), .product(name: "HTTPTypes", package: "swift-http-types")]),
+        ("FuzzExchange", ["MQTTAuthCore", "MQTTAuthServer", .product(name: "NIOCore", package: "swift-nio"), .product(name: "HTTPTypes", package: "swift-http-types")]),
     ]
+    package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/FuzzSupport", swiftSettings: swiftSettings))
     for (name, dependencies) in fuzzTargets {
-        package.targets.append(.executableTarget(name: name, dependencies: dependencies, path: "Fuzz/\(name)", swiftSettings: swiftSettings))
+        package.targets.append(.executableTarget(name: name, dependencies: dependencies + ["FuzzSupport"], path: "Fuzz/\(name)", swiftSettings: swiftSettings))
         package.products.append(.executable(name: name, targets: [name]))
     }
 }

@@ -38,7 +38,8 @@ python3 scripts/bench/make-bodies.py "http://127.0.0.1:$port" "$key" "$secret" "
 
 load() { # name path bodies [key] -> one RESULT line (with 5xx counted by soak.lua)
   WRK_BODIES="$3" WRK_API_KEY="${4:-}" wrk -t1 -c8 -d"${interval}s" --latency -s scripts/bench/soak.lua "http://127.0.0.1:$port$2" \
-    | grep '^RESULT' | sed "s/^RESULT/$1/"
+    > "$work/$1.wrk" 2>&1 || true
+  grep '^RESULT' "$work/$1.wrk" | sed "s/^RESULT/$1/" || { echo "wrk failed for $1:" >&2; cat "$work/$1.wrk" >&2; exit 1; }
 }
 
 rss() { awk '/VmRSS/ {print $2}' "/proc/$daemon/status"; }
@@ -54,9 +55,9 @@ while [ "$(date +%s)" -lt "$end" ]; do
   wait "$a" "$b" "$c"
   memory="$(rss)"
   for name in auth acl exchange; do
-    python3 - "$step" "$memory" < "$work/$name.out" >> "$work/report" <<'PY'
+    python3 - "$step" "$memory" "$work/$name.out" >> "$work/report" <<'PY'
 import sys
-line = sys.stdin.read().split()
+line = open(sys.argv[3]).read().split()
 fields = dict(kv.split("=") for kv in line[1:])
 print(sys.argv[1], line[0], fields["rps"], f'{int(fields["p99_us"]) / 1000:.2f}', fields["s5xx"], fields["errors"], sys.argv[2])
 PY

@@ -1,3 +1,4 @@
+import FuzzSupport
 import MQTTAuthCore
 import TestSupport
 
@@ -27,4 +28,9 @@ public func fuzzACL(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         precondition(fast == expected, "trie and reference disagree on \(line.debugDescription)")
     }
     return 0
+}
+
+@_cdecl("FuzzACL_main")
+public func fuzzACLMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    runFuzzer(argc, argv) { data, size in fuzzACL(data, size) }
 }

@@ -1,3 +1,5 @@
+import FuzzSupport
+import HTTPTypes
 import MQTTAuthServer
 import NIOCore
 
@@ -23,4 +25,9 @@ public func fuzzBrokerRequest(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int3
         precondition((400..<500).contains(error.status.code), "bad input answered \(error.status.code)")
     }
     return 0
+}
+
+@_cdecl("FuzzBrokerRequest_main")
+public func fuzzBrokerRequestMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    runFuzzer(argc, argv) { data, size in fuzzBrokerRequest(data, size) }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import FuzzSupport
+import MQTTAuthCore
 import MQTTAuthServer
 
 // The daemon's YAML config loader on arbitrary text: it must load or throw ConfigErrors whose
@@ -20,4 +22,9 @@ public func fuzzConfig(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         }
     }
     return 0
+}
+
+@_cdecl("FuzzConfig_main")
+public func fuzzConfigMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    runFuzzer(argc, argv) { data, size in fuzzConfig(data, size) }
 }

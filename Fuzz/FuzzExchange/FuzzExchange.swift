@@ -1,5 +1,7 @@
 import Dispatch
 import Foundation
+import FuzzSupport
+import HTTPTypes
 import MQTTAuthCore
 import MQTTAuthServer
 import NIOCore
@@ -25,11 +27,12 @@ final class Outcome: @unchecked Sendable {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzExchange(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = UnsafeBufferPointer(start: data, count: size)
-    var token = String(decoding: bytes, as: UTF8.self)
+    let token: String
     do {
         token = try ExchangeRequest.decode(ByteBuffer(bytes: bytes)).token
     } catch {
         precondition((400..<500).contains(error.status.code), "bad input answered \(error.status.code)")
+        token = String(decoding: bytes, as: UTF8.self)
     }
     let outcome = Outcome()
     let done = DispatchSemaphore(value: 0)
@@ -40,4 +43,9 @@ public func fuzzExchange(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     done.wait()
     precondition(!outcome.accepted, "an unsigned token was accepted: \(token.debugDescription)")
     return 0
+}
+
+@_cdecl("FuzzExchange_main")
+public func fuzzExchangeMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    runFuzzer(argc, argv) { data, size in fuzzExchange(data, size) }
 }

@@ -1,4 +1,5 @@
 import CMosquitto
+import FuzzSupport
 import MQTTAuthCore
 
 // Topic names and filters against libmosquitto: whether a string is a valid filter or topic
@@ -15,10 +16,11 @@ public func fuzzTopics(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let topic = try? TopicName(topicText)
     let mosquittoFilterValid = !filterText.isEmpty && mosquitto_sub_topic_check(filterText) == 0
     let mosquittoTopicValid = !topicText.isEmpty && mosquitto_pub_topic_check(topicText) == 0
-    if filterText.utf8.count <= 65535 {
+    // libmosquitto reads C strings, which end at a NUL; ours reject NUL. Compare the rest.
+    if filterText.utf8.count <= 65535, !filterText.utf8.contains(0) {
         precondition((filter != nil) == mosquittoFilterValid, "filter validity differs from libmosquitto: \(filterText.debugDescription)")
     }
-    if topicText.utf8.count <= 65535 {
+    if topicText.utf8.count <= 65535, !topicText.utf8.contains(0) {
         precondition((topic != nil) == mosquittoTopicValid, "topic validity differs from libmosquitto: \(topicText.debugDescription)")
     }
     if let filter, let topic {
@@ -27,4 +29,9 @@ public func fuzzTopics(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         precondition(filter.matches(topic) == matches, "match differs from libmosquitto: \(filterText.debugDescription) vs \(topicText.debugDescription)")
     }
     return 0
+}
+
+@_cdecl("FuzzTopics_main")
+public func fuzzTopicsMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    runFuzzer(argc, argv) { data, size in fuzzTopics(data, size) }
 }

@@ -1,27 +1,12 @@
--- wrk script for scripts/soak.sh: post.lua's bodies, plus a count of 5xx answers.
-local bodies = {}
-local file = os.getenv("WRK_BODIES")
-if file then
-  for line in io.lines(file) do bodies[#bodies + 1] = line end
-end
-local key = os.getenv("WRK_API_KEY")
-local counter = 0
+-- wrk script for scripts/soak.sh: post.lua's requests, plus a count of 5xx answers.
+-- Run from the repository's root, as soak.sh does.
+dofile("scripts/bench/post.lua")
+
 local threads = {}
-local fivexx = 0
+fivexx = 0
 
 setup = function(thread)
   table.insert(threads, thread)
-end
-
-init = function(args)
-  counter = math.random(1, math.max(1, #bodies))
-end
-
-request = function()
-  counter = counter % #bodies + 1
-  local headers = { ["Content-Type"] = "application/json" }
-  if key and key ~= "" then headers["Authorization"] = "Bearer " .. key end
-  return wrk.format("POST", nil, headers, bodies[counter])
 end
 
 response = function(status, headers, body)

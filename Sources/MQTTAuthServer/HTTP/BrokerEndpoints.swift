@@ -15,11 +15,17 @@ struct BrokerEndpoints: Sendable {
         case auth, superuser, acl
 
         init?(path: some StringProtocol) {
-            switch path {
-            case "/mqtt/auth": self = .auth
-            case "/mqtt/superuser": self = .superuser
-            case "/mqtt/acl": self = .acl
-            default: return nil
+            // Compared as bytes: this runs for every request, and String comparison works on
+            // characters.
+            let bytes = path.utf8
+            if bytes.elementsEqual("/mqtt/acl".utf8) {
+                self = .acl
+            } else if bytes.elementsEqual("/mqtt/auth".utf8) {
+                self = .auth
+            } else if bytes.elementsEqual("/mqtt/superuser".utf8) {
+                self = .superuser
+            } else {
+                return nil
             }
         }
 

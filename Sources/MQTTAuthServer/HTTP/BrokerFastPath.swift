@@ -109,13 +109,17 @@ final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    // The URI is split on its UTF-8 bytes: `?` is ASCII, and finding it by Character would
+    // cost grapheme breaking on every request.
     private static func path(of uri: String) -> Substring {
-        uri[..<(uri.firstIndex(of: "?") ?? uri.endIndex)]
+        let utf8 = uri.utf8
+        return Substring(utf8[..<(utf8.firstIndex(of: UInt8(ascii: "?")) ?? utf8.endIndex)])
     }
 
     private static func query(of uri: String) -> String? {
-        guard let mark = uri.firstIndex(of: "?") else { return nil }
-        return String(uri[uri.index(after: mark)...])
+        let utf8 = uri.utf8
+        guard let mark = utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
+        return String(Substring(utf8[utf8.index(after: mark)...]))
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import FuzzSupport
 import HTTPTypes
 import MQTTAuthServer
@@ -5,7 +6,8 @@ import NIOCore
 
 // The broker endpoints' request decoders (JSON, form, query string) on arbitrary bytes: the
 // first byte picks the content type, the rest is the body (or, with an empty body, the query).
-// A request either parses or is refused with a 4xx, never anything else.
+// A request either parses or is refused with a 4xx, never anything else. The flat JSON reader,
+// wherever it answers, answers what JSONDecoder does.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzBrokerRequest(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     guard size > 0 else { return 0 }
@@ -15,6 +17,9 @@ public func fuzzBrokerRequest(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int3
     let useQuery = data[0] & 0x80 != 0
     let body = useQuery ? ByteBuffer() : ByteBuffer(bytes: rest)
     let query = useQuery ? String(decoding: rest, as: UTF8.self) : nil
+    if let flat = BrokerRequest.fromFlatJSON(ByteBuffer(bytes: rest).readableBytesView) {
+        precondition(flat == (try? BrokerRequest.fromJSON(Data(rest))), "the flat JSON reader disagrees with JSONDecoder")
+    }
     do {
         let request = try BrokerRequest.parse(body: body, contentType: contentType, query: query)
         _ = try? request.access()

@@ -5,7 +5,7 @@ import NIOCore
 /// The parameters of a mosquitto-go-auth HTTP backend request (`/mqtt/auth`, `/mqtt/superuser`,
 /// `/mqtt/acl`), from a JSON body (numbers may be strings), a form body, or, when the body is
 /// empty, the query string.
-package struct BrokerRequest: Sendable {
+package struct BrokerRequest: Sendable, Equatable {
     package var username: String?
     package var password: String?
     package var clientID: String?
@@ -23,7 +23,7 @@ package struct BrokerRequest: Sendable {
             if bytes.isEmpty {
                 parsed = try fromForm(Array((query ?? "").utf8))
             } else if isJSON(contentType, bytes) {
-                parsed = try fromJSON(Data(bytes))
+                parsed = try fromFlatJSON(bytes) ?? fromJSON(Data(bytes))
             } else {
                 parsed = try fromForm(Array(bytes))
             }
@@ -62,7 +62,9 @@ package struct BrokerRequest: Sendable {
         return parsed
     }
 
-    private static func fromJSON(_ data: Data) throws -> BrokerRequest {
+    /// The request in a JSON body, through Foundation's `JSONDecoder`. `parse` tries
+    /// `fromFlatJSON` first; this is what it falls back to, and what tests compare it with.
+    package static func fromJSON(_ data: Data) throws -> BrokerRequest {
         do {
             return try JSONDecoder().decode(JSONBody.self, from: data).request
         } catch let error as APIError {

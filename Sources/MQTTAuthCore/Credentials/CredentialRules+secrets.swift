@@ -22,7 +22,10 @@ extension CredentialRules {
     /// are 256-bit random values, which no dictionary or brute-force search can reach; a slow
     /// hash (bcrypt, scrypt) would only slow down `/mqtt/auth`.
     package static func hash(_ secret: String) -> [UInt8] {
-        Array(SHA256.hash(data: Array(secret.utf8)))
+        var secret = secret
+        return secret.withUTF8 { bytes in
+            SHA256.hash(data: UnsafeRawBufferPointer(bytes)).withUnsafeBytes { Array($0) }
+        }
     }
 
     /// Whether `a` and `b` hold the same bytes, taking the same time wherever they differ: every

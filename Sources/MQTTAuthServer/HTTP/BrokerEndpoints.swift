@@ -14,19 +14,23 @@ struct BrokerEndpoints: Sendable {
     enum Endpoint: Sendable {
         case auth, superuser, acl
 
-        init?(path: some StringProtocol) {
+        /// The endpoint named by a request URI's path (the part before any `?`), or nil.
+        init?(uri: String) {
             // Compared as bytes: this runs for every request, and String comparison works on
             // characters.
-            let bytes = path.utf8
-            if bytes.elementsEqual("/mqtt/acl".utf8) {
-                self = .acl
-            } else if bytes.elementsEqual("/mqtt/auth".utf8) {
-                self = .auth
-            } else if bytes.elementsEqual("/mqtt/superuser".utf8) {
-                self = .superuser
-            } else {
+            var uri = uri
+            let endpoint: Endpoint? = uri.withUTF8 { bytes in
+                let pathLength = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.count
+                func pathIs(_ name: StaticString) -> Bool {
+                    pathLength == name.utf8CodeUnitCount && memcmp(bytes.baseAddress!, name.utf8Start, pathLength) == 0
+                }
+                if pathIs("/mqtt/acl") { return .acl }
+                if pathIs("/mqtt/auth") { return .auth }
+                if pathIs("/mqtt/superuser") { return .superuser }
                 return nil
             }
+            guard let endpoint else { return nil }
+            self = endpoint
         }
 
         var metricsLabel: ServerMetrics.Endpoint {
@@ -107,10 +111,22 @@ struct BrokerEndpoints: Sendable {
     /// The JSON bodies, written directly: they are tiny and fixed, and this is the hottest path.
     /// Only `reason` (from a fixed set of messages, escaped anyway) and an ISO 8601 date vary.
     private static func json(_ verdict: Verdict) -> ByteBuffer {
-        var text = verdict.allowed ? #"{"error":"","# : #"{"error":"# + JSONText.quoted(verdict.reason) + ","
-        if let expiresAt = verdict.expiresAt { text += #""expires_at":""# + ISO8601.string(expiresAt) + #"","# }
-        text += verdict.allowed ? #""ok":true}"# : #""ok":false}"#
-        return ByteBuffer(string: text)
+        var body = ByteBuffer()
+        body.reserveCapacity(64)
+        if verdict.allowed {
+            body.writeStaticString(#"{"error":"","#)
+        } else {
+            body.writeStaticString(#"{"error":"#)
+            body.writeString(JSONText.quoted(verdict.reason))
+            body.writeStaticString(",")
+        }
+        if let expiresAt = verdict.expiresAt {
+            body.writeStaticString(#""expires_at":""#)
+            ISO8601.write(expiresAt, to: &body)
+            body.writeStaticString(#"","#)
+        }
+        body.writeStaticString(verdict.allowed ? #""ok":true}"# : #""ok":false}"#)
+        return body
     }
 
     private static func format(_ verdict: Verdict, status: HTTPResponse.Status, mode: BrokerSettings.ResponseBody) -> Answer {

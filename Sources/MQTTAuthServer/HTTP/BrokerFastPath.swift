@@ -14,8 +14,9 @@ import NIOHTTPTypesHTTP1
 ///
 /// Responses stay in request order: while a request that went to Hummingbird has not been
 /// answered, later requests on the connection (broker ones included) go to Hummingbird too,
-/// which serves the same endpoints. The handler also closes connections idle for the
-/// `IdleStateHandler`'s timeout (as Hummingbird would, had it seen these requests).
+/// which serves the same endpoints. The handler also closes connections that have sent nothing
+/// for the `IdleStateHandler`'s timeout and wait for no answer (as Hummingbird would, had it
+/// seen these requests).
 final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -24,15 +25,26 @@ final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     private enum State {
         case idle
-        /// Collecting the body of a broker request answered here.
-        case collecting(BrokerEndpoints.Endpoint, HTTPRequestHead, ByteBuffer, tooLarge: Bool, started: ContinuousClock.Instant)
+        /// Collecting the body of a broker request answered here, into `pending`.
+        case collecting
         /// Passing the current request's parts on to Hummingbird.
         case forwarding
+    }
+
+    /// The broker request being collected. Kept outside `State` so that appending a body chunk
+    /// mutates the buffer in place instead of copying it out of an enum payload.
+    private struct Pending {
+        let endpoint: BrokerEndpoints.Endpoint
+        let head: HTTPRequestHead
+        var body: ByteBuffer
+        var tooLarge = false
+        let started: ContinuousClock.Instant
     }
 
     private let endpoints: BrokerEndpoints
     private let metrics: ServerMetrics
     private var state = State.idle
+    private var pending: Pending?
     /// Requests passed to Hummingbird whose response has not ended yet.
     private var forwardedInFlight = 0
 
@@ -44,25 +56,29 @@ final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch (unwrapInboundIn(data), state) {
         case (.head(let head), .idle):
-            if forwardedInFlight == 0, [.POST, .GET, .PUT].contains(head.method),
-               let endpoint = BrokerEndpoints.Endpoint(path: Self.path(of: head.uri)) {
-                state = .collecting(endpoint, head, context.channel.allocator.buffer(capacity: 256), tooLarge: false, started: .now)
+            if forwardedInFlight == 0, Self.isBrokerMethod(head.method), let endpoint = BrokerEndpoints.Endpoint(uri: head.uri) {
+                pending = Pending(endpoint: endpoint, head: head, body: context.channel.allocator.buffer(capacity: 256), started: .now)
+                state = .collecting
             } else {
                 forwardedInFlight += 1
                 state = .forwarding
                 context.fireChannelRead(data)
             }
-        case (.body(var chunk), .collecting(let endpoint, let head, var body, let tooLarge, let started)):
-            let over = tooLarge || body.readableBytes + chunk.readableBytes > BrokerEndpoints.bodyLimit
-            if !over { body.writeBuffer(&chunk) }
-            state = .collecting(endpoint, head, over ? ByteBuffer() : body, tooLarge: over, started: started)
-        case (.end, .collecting(let endpoint, let head, let body, let tooLarge, let started)):
+        case (.body(var chunk), .collecting):
+            if pending!.tooLarge || pending!.body.readableBytes + chunk.readableBytes > BrokerEndpoints.bodyLimit {
+                pending!.tooLarge = true
+                pending!.body = ByteBuffer()
+            } else {
+                pending!.body.writeBuffer(&chunk)
+            }
+        case (.end, .collecting):
+            let request = pending.take()!
             state = .idle
-            let answer = tooLarge
+            let answer = request.tooLarge
                 ? endpoints.tooLarge()
-                : endpoints.answer(endpoint, body: body, contentType: head.headers.first(name: "content-type"), query: Self.query(of: head.uri))
-            respond(context: context, to: head, answer)
-            metrics.record(endpoint: endpoint.metricsLabel, status: answer.status.code, duration: ContinuousClock.now - started)
+                : endpoints.answer(request.endpoint, body: request.body, contentType: request.head.headers.first(name: "content-type"), query: Self.query(of: request.head.uri))
+            respond(context: context, to: request.head, answer)
+            metrics.record(endpoint: request.endpoint.metricsLabel, status: answer.status.code, duration: ContinuousClock.now - request.started)
         case (.end, .forwarding):
             state = .idle
             context.fireChannelRead(data)
@@ -71,6 +87,13 @@ final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         default:
             // A part out of order: let Hummingbird's handlers report it.
             context.fireChannelRead(data)
+        }
+    }
+
+    private static func isBrokerMethod(_ method: HTTPMethod) -> Bool {
+        switch method {
+        case .POST, .GET, .PUT: true
+        default: false
         }
     }
 
@@ -111,11 +134,6 @@ final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     // The URI is split on its UTF-8 bytes: `?` is ASCII, and finding it by Character would
     // cost grapheme breaking on every request.
-    private static func path(of uri: String) -> Substring {
-        let utf8 = uri.utf8
-        return Substring(utf8[..<(utf8.firstIndex(of: UInt8(ascii: "?")) ?? utf8.endIndex)])
-    }
-
     private static func query(of uri: String) -> String? {
         let utf8 = uri.utf8
         guard let mark = utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
@@ -140,7 +158,9 @@ struct BrokerFastChannel: ServerChildChannel {
         return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
             let codec = try pipeline.handler(type: HTTP1ToHTTPServerCodec.self)
-            try pipeline.addHandler(IdleStateHandler(allTimeout: idleTimeout), position: .before(codec))
+            // A read timeout, not an all-timeout: with one for writes too, the timer handler
+            // would wrap every response write in a promise of its own.
+            try pipeline.addHandler(IdleStateHandler(readTimeout: idleTimeout), position: .before(codec))
             try pipeline.addHandler(BrokerFastPath(endpoints: endpoints, metrics: metrics), position: .before(codec))
             return value
         }

@@ -33,7 +33,7 @@ package struct BrokerRequest: Sendable, Equatable {
             throw APIError.invalidRequest("\(error)")
         }
         for field in [parsed.username, parsed.password, parsed.clientID, parsed.topic] {
-            if let field, field.utf8.contains(0) { throw APIError.invalidRequest("a field holds a NUL character") }
+            if var field, field.withUTF8({ $0.contains(0) }) { throw APIError.invalidRequest("a field holds a NUL character") }
         }
         return parsed
     }

@@ -73,15 +73,17 @@ package enum Server {
     }
 
     /// Connections idle this long are closed, so that they cannot pile up.
-    static let idleTimeout = TimeAmount.seconds(30)
+    package static let idleTimeout = TimeAmount.seconds(30)
 
     /// The HTTP server for `configuration`: plain HTTP/1.1 or, with `tls`, HTTPS. The broker
     /// endpoints are answered on the event loop (`BrokerFastPath`), the rest by the router.
+    /// Connections that send nothing for `idleTimeout` and wait for no answer are closed.
     package static func application(
         _ configuration: DaemonConfiguration,
         parts: ServerParts,
         services: [any Service],
-        logger: Logger
+        logger: Logger,
+        idleTimeout: TimeAmount = Server.idleTimeout
     ) throws -> some ApplicationProtocol {
         let endpoints = parts.brokerEndpoints
         let metrics = parts.metrics

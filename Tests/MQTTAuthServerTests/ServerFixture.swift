@@ -5,6 +5,7 @@ import Logging
 import MQTTAuthCore
 import MQTTAuthServer
 import MQTTAuthStore
+import NIOCore
 import TestSupport
 
 /// A daemon's parts on a temporary folder: a config file, a store, a runtime, a fixed clock.
@@ -71,14 +72,17 @@ final class ServerFixture: Sendable {
     /// The daemon's whole HTTP server, event-loop fast path for the broker endpoints included,
     /// for `.live` tests on a real socket.
     var server: some ApplicationProtocol {
-        get throws {
-            try Server.application(
-                try DaemonConfiguration.load(path: configPath),
-                parts: parts,
-                services: [],
-                logger: Logger(label: "test")
-            )
-        }
+        get throws { try server(idleTimeout: Server.idleTimeout) }
+    }
+
+    func server(idleTimeout: TimeAmount) throws -> some ApplicationProtocol {
+        try Server.application(
+            try DaemonConfiguration.load(path: configPath),
+            parts: parts,
+            services: [],
+            logger: Logger(label: "test"),
+            idleTimeout: idleTimeout
+        )
     }
 
     /// A Supabase-shaped token for `subject`, issued `age` seconds before the fixture's clock

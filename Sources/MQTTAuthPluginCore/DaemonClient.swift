@@ -106,9 +106,11 @@ package final class DaemonClient: Sendable {
         }
     }
 
-    private static func json(_ fields: [String: String]) -> ByteBuffer {
-        // JSONSerialization escapes every string; the dictionary holds strings only.
-        let data = (try? JSONSerialization.data(withJSONObject: fields)) ?? Data("{}".utf8)
+    /// A request body: a flat JSON object of strings. Slashes are left unescaped (JSON allows
+    /// both), so that topics and client ids stay within the plain subset the daemon reads
+    /// without `JSONDecoder`; quotes, backslashes and control characters are still escaped.
+    package static func json(_ fields: [String: String]) -> ByteBuffer {
+        let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.withoutEscapingSlashes])) ?? Data("{}".utf8)
         return ByteBuffer(bytes: data)
     }
 

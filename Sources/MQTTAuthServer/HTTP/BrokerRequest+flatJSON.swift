@@ -15,8 +15,8 @@ extension BrokerRequest {
     /// Declined (so decided by `JSONDecoder`): escapes, bytes outside 0x20–0x7E in strings,
     /// fractions and exponents, `-0`, integers beyond `Int`, `true`/`false`, arrays, nested
     /// objects, a repeated key, and anything that is not JSON at all. Inside the subset the
-    /// result is the one `JSONDecoder` gives (`flatJSONAgreesWithJSONDecoder` and the
-    /// FuzzBrokerRequest target compare them), including a number in a string field read as its
+    /// result is the one `JSONDecoder` gives (`FlatJSONTests` and the FuzzBrokerRequest
+    /// target compare them), including a number in a string field read as its
     /// decimal text and an `acc` sent as a string.
     package static func fromFlatJSON(_ body: ByteBufferView) -> BrokerRequest? {
         body.withUnsafeBytes { bytes in

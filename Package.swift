@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.30.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
     ],
     targets: [
         // Topics, filters, ACL rules, the compiled trie and the config/acl_file loaders. No networking.
@@ -55,12 +56,28 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The shared credential store: PostgreSQL through postgres-nio, with the same in-memory
+        // index, kept in step across daemons by LISTEN/NOTIFY (docs/architecture.md).
+        .target(
+            name: "MQTTAuthPostgres",
+            dependencies: [
+                "MQTTAuthCore",
+                "MQTTAuthStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Configuration, the Hummingbird application and its controllers, metrics, services.
         .target(
             name: "MQTTAuthServer",
             dependencies: [
                 "MQTTAuthCore",
                 "MQTTAuthStore",
+                "MQTTAuthPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -82,6 +99,9 @@ let package = Package(
             name: "mqtt-authd",
             dependencies: [
                 "MQTTAuthServer",
+                "MQTTAuthStore",
+                "MQTTAuthPostgres",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -161,6 +181,19 @@ let package = Package(
         .testTarget(
             name: "MQTTAuthStoreTests",
             dependencies: ["MQTTAuthStore", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        // One contract, run against the SQLite store and a PostgreSQL store on a throwaway
+        // cluster; and what only the shared store does (two daemons on one database, outages).
+        .testTarget(
+            name: "StoreContractTests",
+            dependencies: [
+                "MQTTAuthCore",
+                "MQTTAuthStore",
+                "MQTTAuthPostgres",
+                "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

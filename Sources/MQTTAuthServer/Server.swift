@@ -15,11 +15,11 @@ import ServiceLifecycle
 /// What the HTTP application is made of. Tests build it with their own store, clock and metrics.
 package struct ServerParts: Sendable {
     package let runtime: RuntimeBox
-    package let store: CredentialStore
+    package let store: any CredentialStore
     package let metrics: ServerMetrics
     package let now: @Sendable () -> Date
 
-    package init(runtime: RuntimeBox, store: CredentialStore, metrics: ServerMetrics, now: @escaping @Sendable () -> Date = { Date() }) {
+    package init(runtime: RuntimeBox, store: any CredentialStore, metrics: ServerMetrics, now: @escaping @Sendable () -> Date = { Date() }) {
         self.runtime = runtime
         self.store = store
         self.metrics = metrics
@@ -57,8 +57,11 @@ package enum Server {
         ExchangeController(runtime: parts.runtime, store: parts.store, now: parts.now).register(on: router)
         BrokerController(endpoints: parts.brokerEndpoints).register(on: router)
         EMQXController(endpoints: parts.brokerEndpoints).register(on: router)
+        // 200 while broker checks can be answered, which they are from memory even when a
+        // shared database is down; the body says which, for an operator or a balancer.
         router.get("/healthz") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
+            let body = #"{"status":"ok","database":"\#(parts.store.health.rawValue)"}"# + "\n"
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
         }
         router.get("/metrics") { _, _ in
             parts.metrics.activeCredentials.record(parts.store.activeCount(now: parts.now()))

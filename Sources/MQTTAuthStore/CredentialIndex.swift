@@ -1,4 +1,5 @@
 import Foundation
+import MQTTAuthCore
 import Synchronization
 
 /// The in-memory copy of the stored credentials, which `authenticate` reads without touching
@@ -8,36 +9,42 @@ import Synchronization
 /// database's serial writer queue changes it, right after each commit (or `init`, before the
 /// store is shared). So changes apply in commit order, an older commit never overwrites a newer
 /// one, and a change may be computed from a snapshot outside the lock.
-struct CredentialIndex: Sendable {
-    struct Entry: Sendable {
+package struct CredentialIndex: Sendable {
+    package struct Entry: Sendable, Equatable {
         /// The row id: a larger id is a newer credential.
-        let id: Int64
+        package let id: Int64
         /// SHA-256 of the password, 32 bytes.
-        let hash: [UInt8]
-        let expiresAt: Date
+        package let hash: [UInt8]
+        package let expiresAt: Date
+
+        package init(id: Int64, hash: [UInt8], expiresAt: Date) {
+            self.id = id
+            self.hash = hash
+            self.expiresAt = expiresAt
+        }
     }
 
     private var byUsername: [String: [Entry]] = [:]
 
-    init() {}
+    package init() {}
 
     /// Credentials in id order, as the store loads them.
-    mutating func append(_ entry: Entry, for username: String) {
+    package mutating func append(_ entry: Entry, for username: String) {
         byUsername[username, default: []].append(entry)
     }
 
     /// The user's credentials, expired ones included (callers check `expiresAt`).
-    func entries(for username: String) -> [Entry] {
+    package func entries(for username: String) -> [Entry] {
         byUsername[username] ?? []
     }
 
     /// Sets the user's credentials to exactly `entries`, read back from the database.
-    mutating func replace(_ username: String, with entries: [Entry]) {
+    package mutating func replace(_ username: String, with entries: [Entry]) {
         byUsername[username] = entries.isEmpty ? nil : entries
     }
 
     /// A copy without the credentials that have `expiresAt <= now`.
-    func removingExpired(now: Date) -> CredentialIndex {
+    package func removingExpired(now: Date) -> CredentialIndex {
         var copy = CredentialIndex()
         copy.byUsername = byUsername.compactMapValues { entries in
             let kept = entries.filter { $0.expiresAt > now }
@@ -47,7 +54,7 @@ struct CredentialIndex: Sendable {
     }
 
     /// Credentials with `expiresAt > now`.
-    func activeCount(now: Date) -> Int {
+    package func activeCount(now: Date) -> Int {
         byUsername.values.reduce(0) { count, entries in
             count + entries.count(where: { $0.expiresAt > now })
         }
@@ -55,14 +62,32 @@ struct CredentialIndex: Sendable {
 }
 
 /// The index behind a lock, shared by the store and its group-commit writer.
-final class LockedIndex: Sendable {
+package final class LockedIndex: Sendable {
     private let mutex: Mutex<CredentialIndex>
 
-    init(_ index: CredentialIndex) {
+    package init(_ index: CredentialIndex) {
         mutex = Mutex(index)
     }
 
-    func withLock<Result>(_ body: (inout CredentialIndex) throws -> Result) rethrows -> Result {
+    package func withLock<Result>(_ body: (inout CredentialIndex) throws -> Result) rethrows -> Result {
         try mutex.withLock { try body(&$0) }
     }
+}
+
+extension CredentialIndex {
+    /// The user's unexpired credential whose hash is `hash`, compared with every credential of
+    /// the user in constant time and with no early exit (docs/architecture.md §4).
+    package static func match(_ hash: [UInt8], in entries: [Entry], now: Date) -> Date? {
+        var match: Date?
+        for entry in entries {
+            let equal = CredentialRules.constantTimeEqual(entry.hash, hash)
+            if equal, entry.expiresAt > now {
+                match = entry.expiresAt
+            }
+        }
+        return match
+    }
+
+    /// Every username in the index.
+    package var usernames: Dictionary<String, [Entry]>.Keys { byUsername.keys }
 }

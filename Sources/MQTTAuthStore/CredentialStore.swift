@@ -1,113 +1,70 @@
 import Foundation
-import GRDB
-import Logging
-import MQTTAuthCore
-import Synchronization
 
-/// Issued MQTT credentials, in a SQLite file (through GRDB) with an in-memory index.
-///
-/// **Durability.** The database runs in WAL mode with `synchronous=FULL`: every commit syncs
-/// the WAL file to disk (fsync) before it returns, and `issue` returns only after its
-/// transaction has committed. So a credential that `issue` answered survives a crash of the
-/// process (`kill -9`) and a restart, and also an operating-system crash or a power loss, as
-/// far as the disk honours fsync. (With WAL, GRDB's default `synchronous=NORMAL` would survive
-/// process crashes only: the last commits could be lost on power loss.)
-///
-/// **Reads.** `authenticate` and `activeCount` read only the in-memory index, under a `Mutex`:
-/// no disk I/O and no actor hop on the broker's hot path. Writes (`issue`, `purgeExpired`) go
-/// through GRDB's async API, serialised on the database's writer queue; each updates the index
-/// after its commit, on that same queue (see `CredentialIndex`).
-///
-/// **One owner.** The index is loaded when the store opens and then follows this store's own
-/// writes: one process owns a database file. (Another store opened on the same file, as after
-/// a crash, sees everything committed before it opened.)
-///
-/// **Secrets.** Only SHA-256 hashes of passwords reach the disk; no log line holds a password
-/// or a hash. See `Schema` for the tables and the time format (whole Unix seconds).
-package final class CredentialStore: Sendable {
-    let database: DatabaseQueue
-    let index: LockedIndex
-    let logger: Logger
-    /// Concurrent `issue` calls, committed together.
-    let issues: IssueQueue
-
-    /// Opens the SQLite database at `path`, creating the file and its parent folders when
-    /// missing, in WAL mode with `synchronous=FULL`; migrates the schema with GRDB's
-    /// `DatabaseMigrator`; and loads every credential unexpired at `now` into the index.
+/// Where issued credentials live: `SQLiteCredentialStore` (one daemon, the embedded default) or
+/// the PostgreSQL store of `MQTTAuthPostgres` (several daemons on one database). Both keep an
+/// in-memory index that answers broker checks without I/O, and both pass the same contract
+/// suite (`Tests/StoreContractTests`). The rules they share are in docs/architecture.md §4
+/// and §9.
+package protocol CredentialStore: Sendable {
+    /// Issues a new credential for the identity (provider, subject) and returns it, plaintext
+    /// password included, only after it is durable in the store; then this store's index knows
+    /// it too. The identity keeps the username bound to it; a new identity gets `username`, or
+    /// a deterministic suffix of it when another identity holds that name; of the user's
+    /// credentials only the newest `maxPerUser` stay. See `SQLiteCredentialStore.issue` for
+    /// the steps.
     ///
-    /// - Throws: `CredentialStoreError` naming the path and the reason: a folder that cannot be
-    ///   created, a file that is not a SQLite database, a database that cannot be written.
-    package init(path: String, logger: Logger, now: Date = Date()) throws(CredentialStoreError) {
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw .cannotCreateFolder(folder, error)
-        }
-        let queue: DatabaseQueue
-        let loaded: CredentialIndex
-        do {
-            queue = try DatabaseQueue(path: path, configuration: Self.configuration)
-            try Schema.migrator.migrate(queue)
-            loaded = try queue.read { db in try Self.loadUnexpired(db, now: now) }
-        } catch {
-            throw .cannotOpen(path, error)
-        }
-        database = queue
-        let index = LockedIndex(loaded)
-        self.index = index
-        issues = IssueQueue { batch in await Self.record(batch: batch, in: queue, index: index) }
-        self.logger = logger
-        logger.debug("opened the credential store", metadata: [
-            "store.path": "\(path)",
-            "store.active_credentials": "\(loaded.activeCount(now: now))",
-        ])
-    }
+    /// - Throws: `CredentialError` for an invalid `username`; `CredentialStoreError` when the
+    ///   credential cannot be stored (then nothing was stored that anyone was told about).
+    func issue(
+        provider: String,
+        subject: String,
+        username: String,
+        expiresAt: Date,
+        maxPerUser: Int,
+        now: Date
+    ) async throws -> IssuedCredential
 
-    /// WAL and `synchronous=FULL` on every connection, set before GRDB uses it. (GRDB's own
-    /// `journalMode = .wal` would set `synchronous=NORMAL` after this preparation runs.) Busy
-    /// waits up to 10 s, for another process that holds the write lock.
-    private static var configuration: Configuration {
-        var configuration = Configuration()
-        configuration.label = "mqtt-authd.credentials"
-        configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
-            let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
-            guard mode == "wal" else { throw CredentialStoreError.notWAL(mode) }
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
-        return configuration
-    }
+    /// What the in-memory index says of a username and password: no I/O, no waiting.
+    func check(username: String, password: String, now: Date) -> CredentialCheck
 
-    private static func loadUnexpired(_ db: Database, now: Date) throws -> CredentialIndex {
-        var index = CredentialIndex()
-        let rows = try Row.fetchCursor(db, sql: """
-            SELECT id, username, password_hash, expires_at FROM credentials
-            WHERE expires_at > ? ORDER BY id
-            """, arguments: [now.timeIntervalSince1970])
-        while let row = try rows.next() {
-            index.append(Self.entry(row), for: row["username"])
-        }
-        return index
-    }
+    /// The answer for a `check` that said `.askStore`: the store is read, within a bounded time.
+    /// Nil when the credential is unknown or expired, or when the store cannot be read (fail
+    /// closed).
+    func checkInStore(username: String, password: String, now: Date) async -> Date?
 
-    /// An index entry from a row holding `id`, `password_hash` and `expires_at`.
-    static func entry(_ row: Row) -> CredentialIndex.Entry {
-        let hash: Data = row["password_hash"]
-        return CredentialIndex.Entry(id: row["id"], hash: Array(hash), expiresAt: UnixTime.date(row["expires_at"]))
-    }
+    /// Deletes credentials with `expiresAt <= now`; returns how many this call deleted.
+    func purgeExpired(now: Date) async throws -> Int
 
-    /// Unexpired credentials in the index (for the active-credentials gauge).
-    package func activeCount(now: Date) -> Int {
-        index.withLock { $0.activeCount(now: now) }
-    }
+    /// Unexpired credentials in the index, for the active-credentials gauge.
+    func activeCount(now: Date) -> Int
 
-    /// The connection's `journal_mode` and `synchronous` (2 = FULL), for tests and diagnostics.
-    package func journalSettings() async throws -> (journalMode: String, synchronous: Int) {
-        try await database.read { db in
-            let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? ""
-            let synchronous = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
-            return (mode, synchronous)
+    /// Whether the store's database answers, for `/healthz`.
+    var health: StoreHealth { get }
+}
+
+/// The memory's answer to a password check.
+package enum CredentialCheck: Sendable, Equatable {
+    /// A credential of the user matches and expires then.
+    case valid(expiresAt: Date)
+    /// Refused: no credential matches, and asking the store could not change that.
+    case invalid
+    /// Not in memory, but perhaps in the store (issued by another daemon a moment ago): call
+    /// `checkInStore`.
+    case askStore
+}
+
+package enum StoreHealth: String, Sendable {
+    case ok
+    case unreachable
+}
+
+extension CredentialStore {
+    /// `check`, then `checkInStore` when memory cannot decide.
+    package func verify(username: String, password: String, now: Date) async -> Date? {
+        switch check(username: username, password: password, now: now) {
+        case .valid(let expiresAt): expiresAt
+        case .invalid: nil
+        case .askStore: await checkInStore(username: username, password: password, now: now)
         }
     }
 }

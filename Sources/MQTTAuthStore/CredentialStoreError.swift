@@ -21,7 +21,7 @@ package struct CredentialStoreError: Error, Sendable, CustomStringConvertible {
         CredentialStoreError("the database refused WAL mode (journal_mode is \(mode ?? "unknown"))")
     }
 
-    static let alreadyExpired = CredentialStoreError("the credential would expire before it is issued")
+    package static let alreadyExpired = CredentialStoreError("the credential would expire before it is issued")
 
     static let noFreeUsername = CredentialStoreError("no free username for this identity after 100 attempts")
 

@@ -2,9 +2,9 @@ import Foundation
 import TestSupport
 import Testing
 
-/// DESIGN §2 and §7 against the real broker: Debian's mosquitto loads our plugin, the real
-/// daemon issues and checks credentials, and real MQTT clients (libmosquitto, and paho over
-/// WebSockets) connect, subscribe and publish.
+/// docs/architecture.md §2 and §7 against the real broker: Debian's mosquitto loads our plugin,
+/// the real daemon issues and checks credentials, and real MQTT clients (libmosquitto, and paho
+/// over WebSockets) connect, subscribe and publish.
 @Suite("Mosquitto with the plugin", .serialized)
 struct PluginEndToEndTests {
     static let ownTopics = #"- {user: "%", topic: "users/%u/#", permission: pubsub}"#

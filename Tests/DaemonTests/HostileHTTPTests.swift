@@ -83,7 +83,7 @@ final class HostileHTTPTests {
     }
 
     func healthy() throws -> Bool {
-        let answer = try RawHTTP.exchange(port: daemon.port, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", seconds: 5) { $0.contains("\r\n\r\nok") }
+        let answer = try RawHTTP.exchange(port: daemon.port, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", seconds: 5) { $0.contains(#""database":"ok"}"#) }
         return answer.hasPrefix("HTTP/1.1 200")
     }
 

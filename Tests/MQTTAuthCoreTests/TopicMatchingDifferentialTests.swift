@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 // Differential test: our TopicFilter/TopicName/matches against libmosquitto 2.0.11's
-// `mosquitto_topic_matches_sub`, the function DESIGN.md §7 names as the reference.
+// `mosquitto_topic_matches_sub`, the function docs/architecture.md §7 names as the reference.
 //
 // What libmosquitto 2.0.11 counts as invalid, found by experiment (a C program calling the
 // library on the inputs below) and how this file compares each class:
@@ -299,7 +299,7 @@ struct TopicMatchingDifferentialTests {
         }
     }
 
-    /// DESIGN.md §7's table, row by row.
+    /// docs/architecture.md §7's table, row by row.
     static let designTable: [TableRow] = [
         TableRow(filter: "sport/#", topic: "sport", match: true),
         TableRow(filter: "sport/+", topic: "sport", match: false),

@@ -5,7 +5,7 @@ import MQTTAuthServer
 import MQTTAuthStore
 import Testing
 
-/// DESIGN §6's token exchange table, row by row, through the router.
+/// docs/architecture.md §6's token exchange table, row by row, through the router.
 @Suite("Token exchange")
 struct ExchangeRouterTests {
     @Test func issuesCredentials() async throws {

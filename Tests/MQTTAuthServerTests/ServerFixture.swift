@@ -56,7 +56,7 @@ final class ServerFixture: Sendable {
         let configuration = try DaemonConfiguration.load(path: configPath)
         let now = Date(timeIntervalSince1970: 1_900_000_000)
         self.now = now
-        let store = try CredentialStore(path: configuration.database, logger: Logger(label: "test"), now: now)
+        let store = try SQLiteCredentialStore(path: configuration.database, logger: Logger(label: "test"), now: now)
         parts = ServerParts(
             runtime: RuntimeBox(Server.runtime(configuration, now: { now })),
             store: store,

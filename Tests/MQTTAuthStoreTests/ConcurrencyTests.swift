@@ -7,7 +7,7 @@ import Testing
 struct ConcurrencyTests {
     @Test func twoHundredConcurrentIssuesAllAuthenticate() async throws {
         let folder = try TempFolder()
-        let store = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let store = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         let issued = try await withThrowingTaskGroup(of: IssuedCredential.self) { group in
             for index in 0..<200 {
                 group.addTask {
@@ -27,7 +27,7 @@ struct ConcurrencyTests {
         }
         #expect(store.activeCount(now: t0) == 200)
 
-        let reopened = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let reopened = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         #expect(reopened.activeCount(now: t0) == 200)
         for credential in issued {
             #expect(reopened.authenticate(username: credential.username, password: credential.password, now: t0) != nil)
@@ -36,7 +36,7 @@ struct ConcurrencyTests {
 
     @Test func concurrentFirstIssuesOfOneIdentityBindOneName() async throws {
         let folder = try TempFolder()
-        let store = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let store = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         let names = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<50 {
                 group.addTask { try await store.issue("s-1", username: "john", maxPerUser: 5).username }
@@ -46,13 +46,13 @@ struct ConcurrencyTests {
         #expect(names == ["john"])
         // The cap held under concurrency: the index matches the disk.
         #expect(store.activeCount(now: t0) == 5)
-        let reopened = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let reopened = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         #expect(reopened.activeCount(now: t0) == 5)
     }
 
     @Test func authenticateRunsWhileIssuesAndPurgesWrite() async throws {
         let folder = try TempFolder()
-        let store = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let store = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         let steady = try await store.issue("steady")
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {

@@ -50,7 +50,7 @@ struct CrashTests {
         // Killed with the database open: the WAL was never checkpointed into the main file.
         #expect(FileManager.default.fileExists(atPath: folder.database + "-wal"))
 
-        let restarted = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let restarted = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         for (username, password) in issued {
             #expect(restarted.authenticate(username: username, password: password, now: t0) == at(3600))
         }
@@ -61,7 +61,7 @@ struct CrashTests {
     @Test(.enabled(if: CrashTests.isChild, "runs only in the child of credentialsAnsweredBeforeSIGKILLSurviveARestart"))
     func crashChildIssuesThenWaitsForSIGKILL() async throws {
         let path = try #require(ProcessInfo.processInfo.environment[Self.childVariable])
-        let store = try CredentialStore(path: path, logger: quietLogger, now: t0)
+        let store = try SQLiteCredentialStore(path: path, logger: quietLogger, now: t0)
         for subject in ["alice", "bob", "alice", "carol"] {
             let credential = try await store.issue(subject)
             // Unbuffered: a line is out only after `issue` returned, and before the kill.

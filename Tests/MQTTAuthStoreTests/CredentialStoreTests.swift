@@ -8,7 +8,7 @@ import Testing
 struct CredentialStoreTests {
     @Test func issuedCredentialAuthenticates() async throws {
         let folder = try TempFolder()
-        let store = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let store = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         let issued = try await store.issue("alice")
         #expect(issued.username == "alice")
         #expect(issued.password.count == 43)
@@ -19,7 +19,7 @@ struct CredentialStoreTests {
 
     @Test func wrongPasswordOrUnknownUserIsNil() async throws {
         let folder = try TempFolder()
-        let store = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let store = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         let alice = try await store.issue("alice")
         let bob = try await store.issue("bob")
         #expect(store.authenticate(username: "alice", password: CredentialRules.newPassword(), now: t0) == nil)
@@ -33,7 +33,7 @@ struct CredentialStoreTests {
 
     @Test func expiredCredentialNeverAuthenticatesEvenBeforePurge() async throws {
         let folder = try TempFolder()
-        let store = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let store = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         let issued = try await store.issue("alice", expiresAt: at(60))
         #expect(store.authenticate(username: "alice", password: issued.password, now: at(59)) == at(60))
         #expect(store.authenticate(username: "alice", password: issued.password, now: at(59.999)) == at(60))
@@ -45,7 +45,7 @@ struct CredentialStoreTests {
 
     @Test func expiryIsRoundedDownToAWholeSecond() async throws {
         let folder = try TempFolder()
-        let store = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let store = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         let issued = try await store.issue("alice", expiresAt: at(3600.9))
         #expect(issued.expiresAt == at(3600))
         #expect(store.authenticate(username: "alice", password: issued.password, now: at(3599.5)) == at(3600))
@@ -54,7 +54,7 @@ struct CredentialStoreTests {
     @Test(arguments: [0, 0.5, -10])
     func expiryNotAfterNowIsRefusedAndStoresNothing(offset: TimeInterval) async throws {
         let folder = try TempFolder()
-        let store = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let store = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         await #expect(throws: CredentialStoreError.self) {
             try await store.issue("alice", expiresAt: at(offset))
         }
@@ -64,7 +64,7 @@ struct CredentialStoreTests {
     @Test(arguments: ["", "a/b", "+", "#", "$SYS", String(repeating: "x", count: 129)])
     func invalidUsernameIsRefusedAndBindsNothing(username: String) async throws {
         let folder = try TempFolder()
-        let store = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let store = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         await #expect(throws: CredentialError.self) {
             try await store.issue("s-1", username: username)
         }
@@ -74,7 +74,7 @@ struct CredentialStoreTests {
 
     @Test func earlierCredentialsStayValidUntilTheyExpire() async throws {
         let folder = try TempFolder()
-        let store = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let store = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         let first = try await store.issue("alice", expiresAt: at(600))
         let second = try await store.issue("alice", expiresAt: at(3600), now: at(300))
         #expect(store.authenticate(username: "alice", password: first.password, now: at(301)) == at(600))
@@ -85,7 +85,7 @@ struct CredentialStoreTests {
 
     @Test func perUserCapDropsTheOldest() async throws {
         let folder = try TempFolder()
-        let store = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let store = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         let bob = try await store.issue("bob", maxPerUser: 3)
         var issued: [IssuedCredential] = []
         for index in 0..<5 {
@@ -97,14 +97,14 @@ struct CredentialStoreTests {
         #expect(store.authenticate(username: "bob", password: bob.password, now: t0) != nil)
         #expect(store.activeCount(now: t0) == 4)
 
-        let reopened = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let reopened = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         let validOnDisk = issued.map { reopened.authenticate(username: "alice", password: $0.password, now: t0) != nil }
         #expect(validOnDisk == [false, false, true, true, true])
     }
 
     @Test func capCountsOnlyUnexpiredCredentials() async throws {
         let folder = try TempFolder()
-        let store = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let store = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         let old = try await store.issue("alice", expiresAt: at(10), maxPerUser: 2)
         let live = try await store.issue("alice", expiresAt: at(3600), maxPerUser: 2)
         // At 20 s the first has expired: it is deleted, and the cap of 2 keeps `live` and the new one.
@@ -117,7 +117,7 @@ struct CredentialStoreTests {
 
     @Test func purgeRemovesOnlyExpiredCredentialsFromIndexAndDisk() async throws {
         let folder = try TempFolder()
-        let store = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let store = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         _ = try await store.issue("a", expiresAt: at(60))
         _ = try await store.issue("b", expiresAt: at(120))
         let c = try await store.issue("c", expiresAt: at(3600))
@@ -129,7 +129,7 @@ struct CredentialStoreTests {
         #expect(store.activeCount(now: t0) == 1)
 
         // Opened "at t0", the store would load the expired rows too if they were still on disk.
-        let reopened = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let reopened = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         #expect(reopened.activeCount(now: t0) == 1)
         #expect(reopened.authenticate(username: "c", password: c.password, now: at(120)) == at(3600))
         #expect(try await reopened.purgeExpired(now: at(120)) == 0)
@@ -139,10 +139,10 @@ struct CredentialStoreTests {
 
     @Test func openingLoadsOnlyUnexpiredCredentials() async throws {
         let folder = try TempFolder()
-        let store = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let store = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         _ = try await store.issue("a", expiresAt: at(60))
         let b = try await store.issue("b", expiresAt: at(3600))
-        let later = try CredentialStore(path: folder.database, logger: quietLogger, now: at(60))
+        let later = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: at(60))
         #expect(later.activeCount(now: t0) == 1)
         #expect(later.authenticate(username: "b", password: b.password, now: at(60)) == at(3600))
     }

@@ -8,13 +8,13 @@ import Testing
 struct DurabilityTests {
     @Test func databaseRunsInWALModeWithSynchronousFull() async throws {
         let folder = try TempFolder()
-        let store = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let store = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         let settings = try await store.journalSettings()
         #expect(settings.journalMode == "wal")
         #expect(settings.synchronous == 2)
 
         // The settings hold for an existing file too.
-        let reopened = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let reopened = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         let again = try await reopened.journalSettings()
         #expect(again.journalMode == "wal")
         #expect(again.synchronous == 2)
@@ -24,10 +24,10 @@ struct DurabilityTests {
         let folder = try TempFolder()
         var issued: IssuedCredential
         do {
-            let store = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+            let store = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
             issued = try await store.issue("alice")
         }
-        let reopened = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let reopened = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         #expect(reopened.authenticate(username: "alice", password: issued.password, now: t0) == at(3600))
     }
 
@@ -35,25 +35,25 @@ struct DurabilityTests {
     /// every credential the first one answered.
     @Test func credentialSurvivesARestartWithoutClose() async throws {
         let folder = try TempFolder()
-        let first = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let first = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         var issued: [IssuedCredential] = []
         for subject in ["alice", "bob", "alice"] {
             issued.append(try await first.issue(subject))
         }
-        let second = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let second = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         for credential in issued {
             #expect(second.authenticate(username: credential.username, password: credential.password, now: t0) == at(3600))
         }
         // The restarted store can write while the old connection is still open.
         let more = try await second.issue("carol")
-        let third = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let third = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         #expect(third.authenticate(username: "carol", password: more.password, now: t0) != nil)
         withExtendedLifetime(first) {}
     }
 
     @Test func theDatabaseFilesHoldNoPlaintextPassword() async throws {
         let folder = try TempFolder()
-        let store = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let store = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         var issued: [IssuedCredential] = []
         for index in 0..<20 {
             issued.append(try await store.issue("user-\(index % 5)"))
@@ -80,7 +80,7 @@ struct StoreLoggingTests {
     @Test func logsNeverHoldAPasswordOrItsHash() async throws {
         let folder = try TempFolder()
         let capture = LogCapture()
-        let store = try CredentialStore(path: folder.database, logger: capture.logger, now: t0)
+        let store = try SQLiteCredentialStore(path: folder.database, logger: capture.logger, now: t0)
         var issued: [IssuedCredential] = []
         for subject in ["alice", "bob", "alice"] {
             issued.append(try await store.issue(subject, expiresAt: at(60)))

@@ -8,7 +8,7 @@ struct OpeningTests {
     @Test func missingParentFoldersAreCreated() async throws {
         let folder = try TempFolder()
         let path = folder.path + "/var/lib/mqtt-authd/credentials.sqlite"
-        let store = try CredentialStore(path: path, logger: quietLogger, now: t0)
+        let store = try SQLiteCredentialStore(path: path, logger: quietLogger, now: t0)
         #expect(FileManager.default.fileExists(atPath: path))
         let issued = try await store.issue("alice")
         #expect(store.authenticate(username: "alice", password: issued.password, now: t0) != nil)
@@ -18,7 +18,7 @@ struct OpeningTests {
         let folder = try TempFolder()
         try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: folder.database))
         let error = try #require(throws: CredentialStoreError.self) {
-            try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+            try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         }
         #expect(error.description.contains(folder.database))
         #expect(error.description.contains("not a database"))
@@ -29,7 +29,7 @@ struct OpeningTests {
         let file = folder.path + "/plain"
         try Data("x".utf8).write(to: URL(fileURLWithPath: file))
         let error = try #require(throws: CredentialStoreError.self) {
-            try CredentialStore(path: file + "/credentials.sqlite", logger: quietLogger, now: t0)
+            try SQLiteCredentialStore(path: file + "/credentials.sqlite", logger: quietLogger, now: t0)
         }
         #expect(error.description == "cannot create the folder '\(file)' for the credential database: File exists")
     }
@@ -39,7 +39,7 @@ struct OpeningTests {
         let file = folder.path + "/plain"
         try Data("x".utf8).write(to: URL(fileURLWithPath: file))
         let error = try #require(throws: CredentialStoreError.self) {
-            try CredentialStore(path: file + "/var/credentials.sqlite", logger: quietLogger, now: t0)
+            try SQLiteCredentialStore(path: file + "/var/credentials.sqlite", logger: quietLogger, now: t0)
         }
         #expect(error.description == "cannot create the folder '\(file)/var' for the credential database: Not a directory")
     }
@@ -48,7 +48,7 @@ struct OpeningTests {
         let folder = try TempFolder()
         try FileManager.default.createDirectory(atPath: folder.database, withIntermediateDirectories: true)
         let error = try #require(throws: CredentialStoreError.self) {
-            try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+            try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         }
         #expect(error.description.contains("cannot open the credential database"))
         #expect(error.description.contains(folder.database))
@@ -58,7 +58,7 @@ struct OpeningTests {
     @Test(.enabled(if: FileManager.default.fileExists(atPath: "/proc/self"), "needs Linux /proc"))
     func aFolderThatRefusesNewFilesGivesAClearError() throws {
         let error = try #require(throws: CredentialStoreError.self) {
-            try CredentialStore(path: "/proc/mqtt-authd-credentials.sqlite", logger: quietLogger, now: t0)
+            try SQLiteCredentialStore(path: "/proc/mqtt-authd-credentials.sqlite", logger: quietLogger, now: t0)
         }
         #expect(error.description.contains("cannot open the credential database '/proc/mqtt-authd-credentials.sqlite'"))
     }
@@ -72,7 +72,7 @@ struct OpeningTests {
         try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: locked)
         defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: locked) }
         let error = try #require(throws: CredentialStoreError.self) {
-            try CredentialStore(path: locked + "/credentials.sqlite", logger: quietLogger, now: t0)
+            try SQLiteCredentialStore(path: locked + "/credentials.sqlite", logger: quietLogger, now: t0)
         }
         #expect(error.description.contains(locked))
     }

@@ -8,7 +8,7 @@ import Testing
 struct UsernameBindingTests {
     @Test func twoIdentitiesWithTheSameDerivedNameGetDistinctNames() async throws {
         let folder = try TempFolder()
-        let store = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let store = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         let first = try await store.issue("s-1", username: "john")
         let second = try await store.issue("s-2", username: "john")
         #expect(first.username == "john")
@@ -21,7 +21,7 @@ struct UsernameBindingTests {
 
     @Test func theSameSubjectAtAnotherProviderIsAnotherIdentity() async throws {
         let folder = try TempFolder()
-        let store = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let store = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         let supabase = try await store.issue("s-1", provider: "supabase")
         let firebase = try await store.issue("s-1", provider: "firebase")
         #expect(supabase.username == "s-1")
@@ -30,7 +30,7 @@ struct UsernameBindingTests {
 
     @Test func anIdentityAlwaysGetsItsStoredName() async throws {
         let folder = try TempFolder()
-        let store = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let store = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         _ = try await store.issue("s-1", username: "john")
         let suffixed = try await store.issue("s-2", username: "john").username
         #expect(try await store.issue("s-2", username: "john").username == suffixed)
@@ -38,7 +38,7 @@ struct UsernameBindingTests {
         #expect(try await store.issue("s-1", username: "johnny").username == "john")
         #expect(try await store.issue("s-2", username: "jack").username == suffixed)
 
-        let reopened = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let reopened = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         #expect(try await reopened.issue("s-2", username: "john").username == suffixed)
         #expect(try await reopened.issue("s-1", username: "john").username == "john")
     }
@@ -47,7 +47,7 @@ struct UsernameBindingTests {
         var runs: [[String]] = []
         for _ in 0..<2 {
             let folder = try TempFolder()
-            let store = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+            let store = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
             var names: [String] = []
             for subject in ["s-1", "s-2", "s-3"] {
                 names.append(try await store.issue(subject, username: "john").username)
@@ -60,7 +60,7 @@ struct UsernameBindingTests {
 
     @Test func aTakenSuffixedNameMovesToTheNextAttempt() async throws {
         let folder = try TempFolder()
-        let store = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let store = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         let squatted = CredentialRules.disambiguated("john", provider: "supabase", subject: "s-2")
         #expect(try await store.issue("squatter", username: squatted).username == squatted)
         #expect(try await store.issue("s-1", username: "john").username == "john")
@@ -70,7 +70,7 @@ struct UsernameBindingTests {
 
     @Test func aLongNameStaysWithin128BytesWhenSuffixed() async throws {
         let folder = try TempFolder()
-        let store = try CredentialStore(path: folder.database, logger: quietLogger, now: t0)
+        let store = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         let long = try CredentialRules.username(source: .email, subject: "s-1", email: String(repeating: "x", count: 300) + "@example.com")
         #expect(try await store.issue("s-1", username: long).username == long)
         let second = try await store.issue("s-2", username: long)

@@ -1,8 +1,8 @@
 import MQTTAuthCore
 
-/// DESIGN §3 read literally: for every request, scan every rule, substitute its placeholders,
-/// and match or check subsumption with the plain filter functions. Slow on purpose and simple
-/// enough to check by eye; the compiled trie must agree with it on every request.
+/// docs/architecture.md §3 read literally: for every request, scan every rule, substitute its
+/// placeholders, and match or check subsumption with the plain filter functions. Slow on purpose
+/// and simple enough to check by eye; the compiled trie must agree with it on every request.
 package struct ReferenceACL: Sendable {
     package let superusers: Set<String>
     package let rules: [ACLRule]

@@ -70,8 +70,8 @@ package struct TopicPattern: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// The placeholder safety rule (DESIGN §3): `%u`/`%c` only stand for a value that is one valid,
-/// ordinary topic level.
+/// The placeholder safety rule (docs/architecture.md §3): `%u`/`%c` only stand for a value
+/// that is one valid, ordinary topic level.
 package enum PlaceholderValue {
     /// A value substitutes only if it is non-empty and holds no `/`, `+`, `#` or NUL.
     /// A value starting with `$` never substitutes either, so `%c/#` cannot reach `$SYS`.

@@ -1,6 +1,6 @@
 import Crypto
 
-/// DESIGN §4 as pure functions: deriving usernames, and the password secrets
+/// docs/architecture.md §4 as pure functions: deriving usernames, and the password secrets
 /// (`CredentialRules+secrets.swift`). No I/O; the store applies them.
 ///
 /// **Usernames.** Every name returned here passes `validateUsername`: 1 to 128 bytes of UTF-8,
@@ -32,7 +32,7 @@ package enum CredentialRules {
     /// Hex digits of the hash that ends a disambiguated name.
     static let suffixHexDigits = 8
 
-    /// The MQTT username for a verified token's identity (DESIGN §4).
+    /// The MQTT username for a verified token's identity (docs/architecture.md §4).
     ///
     /// - Throws: `CredentialError` when `source` is `.uuid` and `subject` is not a valid topic
     ///   level, or when `source` is `.email` and `email` is missing or empty.

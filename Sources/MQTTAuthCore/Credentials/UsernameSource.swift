@@ -1,4 +1,5 @@
-/// Where a provider takes its users' MQTT usernames from (DESIGN §4, the provider's `username` key).
+/// Where a provider takes its users' MQTT usernames from (docs/architecture.md §4, the
+/// provider's `username` key).
 package enum UsernameSource: String, Sendable {
     /// The JWT `sub`, as it is (Supabase: the user's UUID). The default.
     case uuid

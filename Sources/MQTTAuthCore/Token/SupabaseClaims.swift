@@ -1,8 +1,8 @@
 import JWTKit
 
-/// The claims of a Supabase access token that the verifier reads (DESIGN §5). Every claim is
-/// optional here so that a missing one is reported by name; a claim of the wrong JSON type makes
-/// the token "format". `user_metadata` is deliberately absent: users can edit it.
+/// The claims of a Supabase access token that the verifier reads (docs/architecture.md §5).
+/// Every claim is optional here so that a missing one is reported by name; a claim of the wrong
+/// JSON type makes the token "format". `user_metadata` is deliberately absent: users can edit it.
 struct SupabaseClaims: JWTPayload {
     var iss: IssuerClaim?
     var aud: AudienceClaim?

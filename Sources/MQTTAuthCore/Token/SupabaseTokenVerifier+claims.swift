@@ -2,7 +2,8 @@ import Foundation
 import JWTKit
 
 extension SupabaseTokenVerifier {
-    /// The claim checks of DESIGN §5, on claims whose signature has already been verified.
+    /// The claim checks of docs/architecture.md §5, on claims whose signature has already been
+    /// verified.
     ///
     /// `role` comes first so that Supabase's `anon` and `service_role` keys (signed with the same
     /// secret, but with `iss: "supabase"` and no `sub`) are reported as what they are. `exp`

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Verifies Supabase access tokens for one provider, as DESIGN §5 says.
+/// Verifies Supabase access tokens for one provider, as docs/architecture.md §5 says.
 ///
 /// A token is accepted only if, in this order:
 /// 1. it is a JWT whose `alg` is HS256, ES256 or RS256 (never `none`) and that needs no `crit`

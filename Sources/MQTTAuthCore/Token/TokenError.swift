@@ -1,5 +1,5 @@
-/// Why a token was refused, in the two codes of DESIGN §6: `token_expired` when only `exp` has
-/// passed, `invalid_token` for everything else.
+/// Why a token was refused, in the two codes of docs/architecture.md §6: `token_expired` when
+/// only `exp` has passed, `invalid_token` for everything else.
 ///
 /// Every message is a fixed string that starts with the name of the check that failed
 /// ("signature", "issuer", "role", ...). No message ever holds the token, a claim value, a key or

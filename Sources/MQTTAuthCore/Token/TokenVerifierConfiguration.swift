@@ -21,7 +21,7 @@ package struct TokenVerifierConfiguration: Sendable {
 
     /// The shortest HS256 secret accepted: the size of a SHA-256 output, as RFC 7518 §3.2 asks.
     package static let minimumSecretBytes = 32
-    /// The largest leeway ``validate()`` accepts: DESIGN §5 wants a small one.
+    /// The largest leeway ``validate()`` accepts: docs/architecture.md §5 wants a small one.
     package static let maximumLeeway = 300
 
     package init(

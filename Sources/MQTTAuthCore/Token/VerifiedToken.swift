@@ -1,7 +1,7 @@
 import Foundation
 
-/// What a token that passed every check of DESIGN §5 says about its user. Only claims the
-/// provider sets are read: `user_metadata` is user-editable and never consulted.
+/// What a token that passed every check of docs/architecture.md §5 says about its user. Only
+/// claims the provider sets are read: `user_metadata` is user-editable and never consulted.
 package struct VerifiedToken: Sendable, Equatable {
     /// `sub`: the user's id at the provider, never empty.
     package let subject: String

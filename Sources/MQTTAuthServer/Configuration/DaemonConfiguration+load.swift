@@ -1,11 +1,12 @@
 import Crypto
 import Foundation
 import MQTTAuthCore
+import MQTTAuthPostgres
 import Yams
 
 extension DaemonConfiguration {
     static let topLevelKeys: Set<String> = ACLConfiguration.keys.union([
-        "listen", "tls", "database", "api_keys", "providers", "credentials", "broker", "rate_limits",
+        "listen", "tls", "database", "database_ca", "database_pool_size", "database_timeout", "database_miss_lookups", "api_keys", "providers", "credentials", "broker", "rate_limits",
     ])
 
     /// Loads and checks the daemon's configuration file.
@@ -23,7 +24,9 @@ extension DaemonConfiguration {
         var reader = DaemonConfigReader(document: document, environment: environment)
         reader.read(into: &configuration)
         try reader.document.finish(adding: aclFileDiagnostics)
-        configuration.database = reader.document.resolve(configuration.database)
+        if configuration.postgres == nil {
+            configuration.database = reader.document.resolve(configuration.database)
+        }
         return configuration
     }
 }
@@ -40,11 +43,17 @@ struct DaemonConfigReader {
 
     mutating func read(into configuration: inout DaemonConfiguration) {
         var providers: [(provider: ProviderConfiguration, node: Node)] = []
+        var databaseNode: Node?
+        var postgresKeys: [(key: String, node: Node)] = []
         for (key, keyNode, value) in document.entries {
             switch key {
             case "listen": string(value, "listen").map { listen($0, value).map { configuration.listen = $0 } }
             case "tls": configuration.tls = tls(value)
-            case "database": string(value, "database").map { configuration.database = $0 }
+            case "database":
+                databaseNode = value
+                string(value, "database").map { configuration.database = $0 }
+            case "database_ca", "database_pool_size", "database_timeout", "database_miss_lookups":
+                postgresKeys.append((key, value))
             case "api_keys": configuration.apiKeys = items(value, "api_keys").compactMap { apiKey($0) }
             case "providers": providers = self.providers(value)
             case "credentials": credentials(value, into: &configuration.credentials)
@@ -59,6 +68,40 @@ struct DaemonConfigReader {
         }
         validate(providers, leeway: configuration.credentials.leeway)
         configuration.providers = providers.map(\.provider)
+        configuration.postgres = postgres(configuration.database, databaseNode, postgresKeys)
+    }
+
+    /// The PostgreSQL settings when `database` is a `postgres://` URL; the `database_*` keys
+    /// belong to PostgreSQL only. No message quotes the URL: it may hold the password.
+    mutating func postgres(_ database: String, _ node: Node?, _ keys: [(key: String, node: Node)]) -> PostgresSettings? {
+        guard PostgresSettings.isPostgresURL(database) else {
+            for (key, node) in keys {
+                error(node, "\(key) applies to a PostgreSQL database only, and database is a SQLite path")
+            }
+            return nil
+        }
+        var settings: PostgresSettings
+        do {
+            settings = try PostgresSettings.parse(url: database)
+        } catch {
+            self.error(node, "database: \(error)")
+            return nil
+        }
+        for (key, node) in keys {
+            switch key {
+            case "database_ca": string(node, key).map { settings.caFile = document.resolve($0) }
+            case "database_pool_size": integer(node, key, in: 1...1000).map { settings.poolSize = $0 }
+            case "database_timeout": integer(node, key, in: 1...300).map { settings.timeout = .seconds($0) }
+            default:
+                guard let limit = rateLimit(node, key) else { continue }
+                settings.missLookupRate = limit.rate
+                settings.missLookupBurst = limit.burst
+            }
+        }
+        if settings.caFile != nil, settings.sslMode != .verifyFull {
+            error(node, "database_ca is used only with sslmode=verify-full, and the URL says sslmode=\(settings.sslMode.rawValue)")
+        }
+        return settings
     }
 
     // MARK: Values
@@ -212,7 +255,7 @@ struct DaemonConfigReader {
     }
 
     /// `{rate: R, burst: B}`: R tokens a second (0 turns the limit off), up to B at once.
-    private mutating func rateLimit(_ node: Node, _ what: String) -> RateLimiter.Limit? {
+    mutating func rateLimit(_ node: Node, _ what: String) -> RateLimiter.Limit? {
         var rate: Double?
         var burst: Int?
         for (key, _, value) in entries(node, what, allowed: ["rate", "burst"]) {

@@ -1,12 +1,18 @@
 import Foundation
 import MQTTAuthCore
+import MQTTAuthPostgres
 
 /// Everything the daemon reads from its YAML file. Every key, with its default:
 ///
 /// ```yaml
 /// listen: "127.0.0.1:8080"                  # host:port, [::1]:port for IPv6
 /// tls: {certificate: cert.pem, private_key: key.pem}   # optional: serve HTTPS
-/// database: "./var/mqtt-authd.sqlite"       # created (with its folder) when missing
+/// database: "./var/mqtt-authd.sqlite"       # created (with its folder) when missing; or
+///   "postgres://user:${PGPASSWORD}@host:5432/db?sslmode=verify-full" (disable, require, verify-full)
+/// database_ca: ca.pem                       # PostgreSQL: CAs for verify-full (default: the system's)
+/// database_pool_size: 10                    # PostgreSQL: connections per daemon
+/// database_timeout: 5                       # PostgreSQL: seconds an exchange waits before 503
+/// database_miss_lookups: {rate: 100, burst: 200}   # PostgreSQL: look-ups of unknown passwords
 /// api_keys:                                 # who may call /v2/tokens/exchange
 ///   - name: backend
 ///     key_sha256: "<hex SHA-256 of the key>"   # or key: "sk_test_..." (plain, for development)
@@ -35,6 +41,8 @@ package struct DaemonConfiguration: Sendable {
     package var listen = ListenAddress(host: "127.0.0.1", port: 8080)
     package var tls: TLSFiles?
     package var database = "./var/mqtt-authd.sqlite"
+    /// Set when `database` is a PostgreSQL URL, with the `database_*` keys applied.
+    package var postgres: PostgresSettings?
     package var apiKeys: [APIKey] = []
     package var providers: [ProviderConfiguration] = []
     package var credentials = CredentialSettings()
@@ -43,6 +51,11 @@ package struct DaemonConfiguration: Sendable {
     package var acl = ACLConfiguration()
 
     package init() {}
+
+    /// The store's location for logs: the SQLite path, or the URL without its password.
+    package var databaseDescription: String {
+        postgres.map(\.description) ?? database
+    }
 }
 
 package struct ListenAddress: Sendable, Equatable, CustomStringConvertible {

@@ -22,7 +22,7 @@ struct BrokerController<Context: RequestContext>: Sendable {
         let answer: BrokerEndpoints.Answer
         do {
             let body = try await request.collectBody(upTo: BrokerEndpoints.bodyLimit)
-            answer = endpoints.answer(endpoint, body: body, contentType: request.headers[.contentType], query: request.uri.query)
+            answer = await endpoints.answer(endpoint, body: body, contentType: request.headers[.contentType], query: request.uri.query)
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             answer = endpoints.tooLarge()
         }

@@ -8,8 +8,10 @@ import NIOCore
 /// `/mqtt/acl`. Allow is 200, deny 403, bad input 400 (413 for a body over the limit); never a
 /// 5xx for anything a client sent, since go-auth treats a 5xx as an error and drops the client.
 ///
-/// Everything here is synchronous and never touches the disk, so that it can answer on the
-/// connection's event loop (`BrokerFastPath`) as well as from Hummingbird's router.
+/// Answers come from memory, synchronously, so that they can be given on the connection's event
+/// loop (`BrokerFastPath`) as well as from Hummingbird's router. The one exception is a password
+/// a shared store's memory does not know (docs/architecture.md §9): `answer` then returns
+/// `.lookUp`, whose `resolve()` asks the store.
 struct BrokerEndpoints: Sendable {
     enum Endpoint: Sendable {
         case auth, superuser, acl
@@ -50,26 +52,68 @@ struct BrokerEndpoints: Sendable {
     }
 
     let runtime: RuntimeBox
-    let store: CredentialStore
+    let store: any CredentialStore
     let now: @Sendable () -> Date
 
     /// Bodies larger than this are refused with 413.
     static let bodyLimit = 64 * 1024
 
-    func answer(_ endpoint: Endpoint, body: ByteBuffer, contentType: String?, query: String?) -> Answer {
+    /// An answer now, or a store look-up to wait for.
+    enum Reply {
+        case ready(Answer)
+        case lookUp(LookUp)
+    }
+
+    /// A `/mqtt/auth` whose password memory does not know: `resolve()` asks the store.
+    struct LookUp: Sendable {
+        let endpoints: BrokerEndpoints
+        let username: String
+        let password: String
+        let mode: BrokerSettings.ResponseBody
+
+        func resolve() async -> Answer {
+            let expiresAt = await endpoints.store.checkInStore(username: username, password: password, now: endpoints.now())
+            return BrokerEndpoints.answer(Self.verdict(expiresAt), mode: mode)
+        }
+
+        static func verdict(_ expiresAt: Date?) -> Verdict {
+            guard let expiresAt else { return Verdict(allowed: false, reason: "wrong username or password") }
+            return Verdict(allowed: true, expiresAt: expiresAt)
+        }
+    }
+
+    /// The answer, waiting for a store look-up when there is one.
+    func answer(_ endpoint: Endpoint, body: ByteBuffer, contentType: String?, query: String?) async -> Answer {
+        switch reply(endpoint, body: body, contentType: contentType, query: query) {
+        case .ready(let answer): answer
+        case .lookUp(let lookUp): await lookUp.resolve()
+        }
+    }
+
+    func reply(_ endpoint: Endpoint, body: ByteBuffer, contentType: String?, query: String?) -> Reply {
         let runtime = runtime.current
         let mode = runtime.configuration.broker.responseBody
         do {
             let request = try BrokerRequest.parse(body: body, contentType: contentType, query: query)
-            let verdict = switch endpoint {
-            case .auth: try auth(request)
-            case .superuser: try superuser(request, runtime)
-            case .acl: try acl(request, runtime)
+            let verdict: Verdict
+            switch endpoint {
+            case .auth:
+                switch try auth(request) {
+                case .decided(let decided): verdict = decided
+                case .askStore(let username, let password):
+                    return .lookUp(LookUp(endpoints: self, username: username, password: password, mode: mode))
+                }
+            case .superuser: verdict = try superuser(request, runtime)
+            case .acl: verdict = try acl(request, runtime)
             }
-            return Self.format(verdict, status: verdict.allowed ? .ok : .forbidden, mode: mode)
+            return .ready(Self.answer(verdict, mode: mode))
         } catch {
-            return Self.format(Verdict(allowed: false, reason: error.message), status: error.status, mode: mode)
+            return .ready(Self.format(Verdict(allowed: false, reason: error.message), status: error.status, mode: mode))
         }
+    }
+
+    static func answer(_ verdict: Verdict, mode: BrokerSettings.ResponseBody) -> Answer {
+        format(verdict, status: verdict.allowed ? .ok : .forbidden, mode: mode)
     }
 
     /// The answer to a body over `bodyLimit`.
@@ -85,13 +129,19 @@ struct BrokerEndpoints: Sendable {
         var expiresAt: Date?
     }
 
-    private func auth(_ request: BrokerRequest) throws(APIError) -> Verdict {
+    private enum AuthStep {
+        case decided(Verdict)
+        case askStore(username: String, password: String)
+    }
+
+    private func auth(_ request: BrokerRequest) throws(APIError) -> AuthStep {
         let username = try request.required(request.username, "username")
         let password = try request.required(request.password, "password")
-        guard let expiresAt = store.authenticate(username: username, password: password, now: now()) else {
-            return Verdict(allowed: false, reason: "wrong username or password")
+        switch store.check(username: username, password: password, now: now()) {
+        case .valid(let expiresAt): return .decided(Verdict(allowed: true, expiresAt: expiresAt))
+        case .invalid: return .decided(LookUp.verdict(nil))
+        case .askStore: return .askStore(username: username, password: password)
         }
-        return Verdict(allowed: true, expiresAt: expiresAt)
     }
 
     private func superuser(_ request: BrokerRequest, _ runtime: Runtime) throws(APIError) -> Verdict {

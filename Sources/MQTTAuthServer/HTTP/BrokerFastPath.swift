@@ -29,6 +29,8 @@ final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         case collecting
         /// Passing the current request's parts on to Hummingbird.
         case forwarding
+        /// Waiting for a store look-up (`BrokerEndpoints.LookUp`); later parts wait in `queued`.
+        case awaiting
     }
 
     /// The broker request being collected. Kept outside `State` so that appending a body chunk
@@ -47,6 +49,8 @@ final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private var pending: Pending?
     /// Requests passed to Hummingbird whose response has not ended yet.
     private var forwardedInFlight = 0
+    /// Parts that arrived while `awaiting`, handled in order once the answer is written.
+    private var queued: [HTTPServerRequestPart] = []
 
     init(endpoints: BrokerEndpoints, metrics: ServerMetrics) {
         self.endpoints = endpoints
@@ -54,7 +58,17 @@ final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch (unwrapInboundIn(data), state) {
+        let part = unwrapInboundIn(data)
+        if case .awaiting = state {
+            queued.append(part)
+        } else {
+            process(context: context, part)
+        }
+    }
+
+    private func process(context: ChannelHandlerContext, _ part: HTTPServerRequestPart) {
+        let data = wrapInboundOut(part)
+        switch (part, state) {
         case (.head(let head), .idle):
             if forwardedInFlight == 0, Self.isBrokerMethod(head.method), let endpoint = BrokerEndpoints.Endpoint(uri: head.uri) {
                 pending = Pending(endpoint: endpoint, head: head, body: context.channel.allocator.buffer(capacity: 256), started: .now)
@@ -74,11 +88,20 @@ final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         case (.end, .collecting):
             let request = pending.take()!
             state = .idle
-            let answer = request.tooLarge
-                ? endpoints.tooLarge()
-                : endpoints.answer(request.endpoint, body: request.body, contentType: request.head.headers.first(name: "content-type"), query: Self.query(of: request.head.uri))
-            respond(context: context, to: request.head, answer)
-            metrics.record(endpoint: request.endpoint.metricsLabel, status: answer.status.code, duration: ContinuousClock.now - request.started)
+            let reply = request.tooLarge
+                ? .ready(endpoints.tooLarge())
+                : endpoints.reply(request.endpoint, body: request.body, contentType: request.head.headers.first(name: "content-type"), query: Self.query(of: request.head.uri))
+            switch reply {
+            case .ready(let answer):
+                finish(context: context, request, answer)
+            case .lookUp(let lookUp):
+                state = .awaiting
+                context.eventLoop.makeFutureWithTask { await lookUp.resolve() }.assumeIsolated().whenSuccess { answer in
+                    self.finish(context: context, request, answer)
+                    self.state = .idle
+                    self.drainQueued(context: context)
+                }
+            }
         case (.end, .forwarding):
             state = .idle
             context.fireChannelRead(data)
@@ -87,6 +110,19 @@ final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         default:
             // A part out of order: let Hummingbird's handlers report it.
             context.fireChannelRead(data)
+        }
+    }
+
+    private func finish(context: ChannelHandlerContext, _ request: Pending, _ answer: BrokerEndpoints.Answer) {
+        respond(context: context, to: request.head, answer)
+        metrics.record(endpoint: request.endpoint.metricsLabel, status: answer.status.code, duration: ContinuousClock.now - request.started)
+    }
+
+    /// Handles the parts that arrived during a look-up, until one starts another look-up.
+    private func drainQueued(context: ChannelHandlerContext) {
+        while !queued.isEmpty {
+            if case .awaiting = state { return }
+            process(context: context, queued.removeFirst())
         }
     }
 
@@ -106,7 +142,7 @@ final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is IdleStateHandler.IdleStateEvent {
-            if case .idle = state, forwardedInFlight == 0 { context.close(promise: nil) }
+            if case .idle = state, forwardedInFlight == 0, queued.isEmpty { context.close(promise: nil) }
             return
         }
         context.fireUserInboundEventTriggered(event)

@@ -28,7 +28,7 @@ struct EMQXController<Context: RequestContext>: Sendable {
         var action: String?
     }
 
-    private func answer(_ request: Request, _ decide: (Body) throws(APIError) -> [String: JSONValue]) async throws -> Response {
+    private func answer(_ request: Request, _ decide: (Body) async throws(APIError) -> [String: JSONValue]) async throws -> Response {
         var request = request
         do {
             let bytes = try await request.body(upTo: BrokerEndpoints.bodyLimit)
@@ -41,18 +41,18 @@ struct EMQXController<Context: RequestContext>: Sendable {
             for field in [body.username, body.password, body.clientid, body.topic, body.action] {
                 if let field, field.utf8.contains(0) { throw APIError.invalidRequest("a field holds a NUL character") }
             }
-            return JSONResponse.make(.ok, try decide(body))
+            return JSONResponse.make(.ok, try await decide(body))
         } catch let error as APIError {
             let answer: [String: JSONValue] = ["result": .string("deny"), "error": .string(error.message)]
             return JSONResponse.make(error.status, answer)
         }
     }
 
-    private func authn(_ body: Body) throws(APIError) -> [String: JSONValue] {
+    private func authn(_ body: Body) async throws(APIError) -> [String: JSONValue] {
         guard let username = body.username, let password = body.password else {
             throw APIError.invalidRequest("username and password are required")
         }
-        let allowed = endpoints.store.authenticate(username: username, password: password, now: endpoints.now()) != nil
+        let allowed = await endpoints.store.verify(username: username, password: password, now: endpoints.now()) != nil
         let superuser = allowed && endpoints.runtime.current.acl.isSuperuser(username)
         return ["result": .string(allowed ? "allow" : "deny"), "is_superuser": .bool(superuser)]
     }

@@ -9,7 +9,7 @@ import MQTTAuthStore
 /// trades a user's identity-provider JWT for short-lived MQTT credentials.
 struct ExchangeController<Context: RequestContext & RemoteAddressRequestContext>: Sendable {
     let runtime: RuntimeBox
-    let store: CredentialStore
+    let store: any CredentialStore
     let now: @Sendable () -> Date
     /// Exchanges by API key name, and failures by client address (`rate_limits`).
     let perAPIKey = RateLimiter()
@@ -131,8 +131,8 @@ struct ExchangeController<Context: RequestContext & RemoteAddressRequestContext>
         return Array(SHA256.hash(data: Data(parts[1].utf8)))
     }
 
-    /// DESIGN §4: by default the token's own expiry; a requested ttl, up to `maxTTL`, instead;
-    /// never beyond `maxTTL` from now.
+    /// docs/architecture.md §4: by default the token's own expiry; a requested ttl, up to
+    /// `maxTTL`, instead; never beyond `maxTTL` from now.
     static func expiry(token: VerifiedToken, ttl: Int?, maxTTL: Int, now: Date) -> Date {
         let ceiling = now.addingTimeInterval(TimeInterval(maxTTL))
         guard let ttl else { return min(token.expiresAt, ceiling) }

@@ -6,7 +6,7 @@ import ServiceLifecycle
 
 /// Deletes expired credentials every `interval`, and keeps the active-credentials gauge current.
 struct PurgeService: Service {
-    let store: CredentialStore
+    let store: any CredentialStore
     let metrics: ServerMetrics
     let interval: Duration
     let logger: Logger

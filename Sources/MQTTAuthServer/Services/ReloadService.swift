@@ -24,6 +24,14 @@ struct ReloadService: Service {
     func reload() -> Bool {
         do {
             let configuration = try DaemonConfiguration.load(path: path)
+            let current = runtime.current.configuration
+            guard configuration.database == current.database, configuration.postgres == current.postgres else {
+                logger.error("reload refused: the database settings changed, which needs a restart; the previous configuration keeps serving", metadata: [
+                    "config.path": "\(path)",
+                    "database": "\(current.databaseDescription)",
+                ])
+                return false
+            }
             runtime.replace(with: makeRuntime(configuration))
             logger.notice("configuration reloaded", metadata: ["config.path": "\(path)", "acl.rules": "\(configuration.acl.rules.count)"])
             return true

@@ -2,7 +2,7 @@ import Foundation
 import MQTTAuthCore
 import Synchronization
 
-extension CredentialStore {
+extension SQLiteCredentialStore {
     /// The expiry of the user's unexpired credential whose password hash matches, or nil.
     ///
     /// Reads the in-memory index only: no disk I/O. The password is hashed before the lookup,
@@ -13,13 +13,19 @@ extension CredentialStore {
     package func authenticate(username: String, password: String, now: Date) -> Date? {
         let hash = CredentialRules.hash(password)
         let entries = index.withLock { $0.entries(for: username) }
-        var match: Date?
-        for entry in entries {
-            let equal = CredentialRules.constantTimeEqual(entry.hash, hash)
-            if equal, entry.expiresAt > now {
-                match = entry.expiresAt
-            }
-        }
-        return match
+        return CredentialIndex.match(hash, in: entries, now: now)
     }
+
+    /// The index holds every credential of this file: one daemon owns it (see
+    /// `SQLiteCredentialStore`), so memory always decides.
+    package func check(username: String, password: String, now: Date) -> CredentialCheck {
+        authenticate(username: username, password: password, now: now).map { .valid(expiresAt: $0) } ?? .invalid
+    }
+
+    package func checkInStore(username: String, password: String, now: Date) async -> Date? {
+        authenticate(username: username, password: password, now: now)
+    }
+
+    /// A local file answers whenever the process runs.
+    package var health: StoreHealth { .ok }
 }

@@ -4,10 +4,10 @@ import Logging
 import MQTTAuthCore
 import Synchronization
 
-extension CredentialStore {
+extension SQLiteCredentialStore {
     /// Issues a new credential for the identity (provider, subject) and returns it, plaintext
     /// password included, only after its transaction has committed (see Durability on
-    /// `CredentialStore`); then the index knows it too.
+    /// `SQLiteCredentialStore`); then the index knows it too.
     ///
     /// In one transaction:
     /// 1. The identity's username is its stored binding if it has one (a later change of the
@@ -78,7 +78,7 @@ struct IssueOutcome: Sendable {
     let dropped: Int
 }
 
-extension CredentialStore {
+extension SQLiteCredentialStore {
     /// Records a batch of requests in one transaction (see `IssueQueue`), each in a savepoint
     /// of its own so that one failing request (no free name) fails alone. After the commit the
     /// index learns every recorded credential; if the commit fails, every request fails and

@@ -3,7 +3,7 @@ import GRDB
 import Logging
 import Synchronization
 
-extension CredentialStore {
+extension SQLiteCredentialStore {
     /// Deletes every credential with `expires_at <= now` from the database, then from the
     /// index; returns how many rows the database deleted. Identities stay bound to their
     /// usernames. Meant for a periodic background task; `authenticate` already ignores expired

@@ -1,0 +1,333 @@
+import Foundation
+import Logging
+import MQTTAuthCore
+import MQTTAuthStore
+import NIOCore
+import NIOSSL
+import PostgresNIO
+import ServiceLifecycle
+import Synchronization
+
+/// Issued credentials in PostgreSQL, shared by every daemon on the database, with the same kind
+/// of in-memory index as the SQLite store (docs/architecture.md §9, README "Running several
+/// daemons").
+///
+/// - **Writes** (`issue`, `purgeExpired`) go to the database through `client`, a pool of
+///   `settings.poolSize` connections, each bounded by `settings.timeout`; an exchange answers
+///   only after its transaction committed (PostgreSQL's `synchronous_commit`, on by default,
+///   makes that durable).
+/// - **Reads** for broker checks come from memory. A miss asks the database (`checkInStore`),
+///   within the bound of `MissLookups`, and refuses when it cannot.
+/// - **Following other daemons**: every change of a user's credentials is announced on the
+///   channel `mqtt_authd` inside its transaction; `run()` listens, refetches the users it hears
+///   of and drops what a purge removed. When the feed is lost it reconnects by itself and
+///   reads everything again, so what it missed meanwhile is caught up (`SyncedIndex.merged`).
+///
+/// The client must be running (`client.run()`, a `Service`) for anything but `prepare`.
+package final class PostgresCredentialStore: CredentialStore, Service {
+    package let client: PostgresClient
+    let settings: PostgresSettings
+    let logger: Logger
+    let connectionConfiguration: PostgresConnection.Configuration
+    let index = Mutex(SyncedIndex())
+    let misses: Mutex<MissLookups>
+    let reachable = Atomic<Bool>(true)
+    /// Users another daemon changed, waiting to be refetched by `run()`.
+    let pendingUsers = Mutex(Set<String>())
+    let wakeRefetch: AsyncStream<Void>.Continuation
+    let refetchWakes: AsyncStream<Void>
+    /// Set when a refetch failed: `run()` then reads everything again.
+    let needsResync = Atomic<Bool>(false)
+
+    /// Builds the store and its pool; connects nothing yet.
+    ///
+    /// - Throws: `PostgresStoreError` when `database_ca` cannot be read or TLS cannot be set up.
+    package init(settings: PostgresSettings, logger: Logger) throws(PostgresStoreError) {
+        self.settings = settings
+        self.logger = logger
+        let tls: PostgresConnection.Configuration.TLS
+        let poolTLS: PostgresClient.Configuration.TLS
+        switch settings.sslMode {
+        case .disable:
+            tls = .disable
+            poolTLS = .disable
+        case .require, .verifyFull:
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            if settings.sslMode == .require {
+                configuration.certificateVerification = .none
+            } else if let caFile = settings.caFile {
+                do {
+                    configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
+                } catch {
+                    throw PostgresStoreError("database_ca: cannot read certificates from '\(caFile)': \(PostgresStoreError.reason(error))")
+                }
+            }
+            do {
+                tls = .require(try NIOSSLContext(configuration: configuration))
+            } catch {
+                throw PostgresStoreError("cannot set up TLS for the database: \(PostgresStoreError.reason(error))")
+            }
+            poolTLS = .require(configuration)
+        }
+        var connection = PostgresConnection.Configuration(
+            host: settings.host, port: settings.port, username: settings.username,
+            password: settings.password, database: settings.database, tls: tls
+        )
+        connection.options.connectTimeout = .seconds(Int64(max(1, settings.timeout.components.seconds)))
+        connectionConfiguration = connection
+        var pool = PostgresClient.Configuration(
+            host: settings.host, port: settings.port, username: settings.username,
+            password: settings.password, database: settings.database, tls: poolTLS
+        )
+        pool.options.maximumConnections = settings.poolSize
+        pool.options.minimumConnections = 0
+        pool.options.connectTimeout = settings.timeout
+        client = PostgresClient(configuration: pool, backgroundLogger: logger)
+        misses = Mutex(MissLookups(rate: settings.missLookupRate, burst: settings.missLookupBurst))
+        (refetchWakes, wakeRefetch) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Runs the connection pool until cancelled (what the daemon does with `client` as a
+    /// `Service`).
+    package func runClient() async {
+        await client.run()
+    }
+
+    /// Connects once, migrates the schema (docs: `PostgresSchema`) and loads every unexpired
+    /// credential into memory, within `settings.timeout`.
+    ///
+    /// - Throws: `PostgresStoreError` naming the reason: the server unreachable, the login
+    ///   refused, TLS refused, a schema newer than this build knows.
+    package func prepare(now: Date) async throws(PostgresStoreError) {
+        do {
+            let snapshot = try await withDeadline(settings.timeout, "connecting to the database") { [self] in
+                let connection = try await PostgresConnection.connect(configuration: connectionConfiguration, id: 0, logger: logger)
+                do {
+                    try await PostgresSchema.migrate(connection, logger: logger)
+                    let snapshot = try await Self.readAll(connection, now: now, logger: logger)
+                    try? await connection.close()
+                    return snapshot
+                } catch {
+                    try? await connection.close()
+                    throw error
+                }
+            }
+            index.withLock { $0 = SyncedIndex().merged(with: snapshot, since: 0) }
+            logger.debug("opened the credential store", metadata: [
+                "store.database": "\(settings)",
+                "store.active_credentials": "\(activeCount(now: now))",
+            ])
+        } catch {
+            throw PostgresStoreError(PostgresStoreError.reason(error))
+        }
+    }
+
+    // MARK: Reads
+
+    package func check(username: String, password: String, now: Date) -> CredentialCheck {
+        let hash = CredentialRules.hash(password)
+        let entries = index.withLock { $0.credentials.entries(for: username) }
+        if let expiresAt = CredentialIndex.match(hash, in: entries, now: now) { return .valid(expiresAt: expiresAt) }
+        // Fail closed without waiting while the database is known to be down.
+        guard reachable.load(ordering: .relaxed) else { return .invalid }
+        let key = MissLookups.Key(username: username, hash: hash)
+        return misses.withLock { $0.admit(key) } ? .askStore : .invalid
+    }
+
+    /// A miss look-up waits at most this long: a broker is waiting on the answer.
+    var lookupTimeout: Duration { min(settings.timeout, .seconds(2)) }
+
+    package func checkInStore(username: String, password: String, now: Date) async -> Date? {
+        let hash = CredentialRules.hash(password)
+        do {
+            let reads = try await withDeadline(lookupTimeout, "looking up a credential") { [self] in
+                try await fetchUsers([username], now: now)
+            }
+            markReachable()
+            let read = reads[username]
+            if let read { index.withLock { $0.apply(read, for: username) } }
+            let match = read.flatMap { CredentialIndex.match(hash, in: $0.entries, now: now) }
+            if match == nil { misses.withLock { $0.rememberUnknown(MissLookups.Key(username: username, hash: hash)) } }
+            return match
+        } catch {
+            noteFailure(error, "looking up a credential")
+            return nil
+        }
+    }
+
+    package func activeCount(now: Date) -> Int {
+        index.withLock { $0.credentials.activeCount(now: now) }
+    }
+
+    package var health: StoreHealth {
+        reachable.load(ordering: .relaxed) ? .ok : .unreachable
+    }
+
+    // MARK: Writes
+
+    /// Candidate names sent with one call of `issue_credential`.
+    static let candidatesPerCall = 4
+
+    package func issue(
+        provider: String,
+        subject: String,
+        username: String,
+        expiresAt: Date,
+        maxPerUser: Int,
+        now: Date
+    ) async throws -> IssuedCredential {
+        precondition(maxPerUser >= 1, "maxPerUser must leave room for the new credential")
+        try CredentialRules.validateUsername(username)
+        let expires = UnixTime.seconds(expiresAt)
+        guard UnixTime.date(expires) > now else { throw CredentialStoreError.alreadyExpired }
+        let password = CredentialRules.newPassword()
+        let hash = ByteBuffer(bytes: CredentialRules.hash(password))
+        let created = UnixTime.seconds(now)
+        var attempt = -1
+        while attempt < 100 {
+            var candidates: [String] = []
+            while candidates.count < Self.candidatesPerCall, attempt < 100 {
+                candidates.append(attempt < 0 ? username : CredentialRules.disambiguated(username, provider: provider, subject: subject, attempt: attempt))
+                attempt += 1
+            }
+            let call = candidates
+            let outcome: IssueOutcome?
+            do {
+                outcome = try await withDeadline(settings.timeout, "storing a credential") { [self] in
+                    try await client.withTransaction(logger: logger) { connection in
+                        try await Self.issueCall(connection, provider: provider, subject: subject, candidates: call,
+                                                 hash: hash, expires: expires, now: created, maxPerUser: maxPerUser, logger: logger)
+                    }
+                }
+                markReachable()
+            } catch {
+                noteFailure(error, "storing a credential")
+                throw CredentialStoreError("cannot store the credential: \(PostgresStoreError.reason(error))")
+            }
+            guard let outcome else { continue }
+            index.withLock { $0.apply(outcome.read, for: outcome.username) }
+            logger.debug("issued a credential", metadata: [
+                "credential.username": "\(outcome.username)",
+                "credential.expires_at": "\(UnixTime.date(expires).formatted(.iso8601))",
+                "credential.active_for_user": "\(outcome.read.entries.count)",
+                "credential.dropped": "\(outcome.dropped)",
+                "identity.provider": "\(provider)",
+                "identity.new": "\(outcome.isNew)",
+            ])
+            return IssuedCredential(username: outcome.username, password: password, expiresAt: UnixTime.date(expires))
+        }
+        throw CredentialStoreError("cannot store the credential: \(PostgresStoreError.noFreeUsername)")
+    }
+
+    struct IssueOutcome: Sendable {
+        var username: String
+        var isNew: Bool
+        var dropped: Int
+        var read: SyncedIndex.Read
+    }
+
+    /// One call of `issue_credential`: nil when every candidate name is taken.
+    static func issueCall(
+        _ connection: PostgresConnection, provider: String, subject: String, candidates: [String],
+        hash: ByteBuffer, expires: Int64, now: Int64, maxPerUser: Int, logger: Logger
+    ) async throws -> IssueOutcome? {
+        let rows = try await connection.query("""
+            SELECT o_username, o_new, o_dropped, o_revision, o_id, o_hash, o_expires
+            FROM mqtt_authd.issue_credential(\(provider), \(subject), \(candidates), \(hash), \(expires), \(now), \(Int32(clamping: maxPerUser)))
+            """, logger: logger)
+        var outcome: IssueOutcome?
+        for try await (username, isNew, dropped, revision, id, hash, expires) in rows.decode((String, Bool, Int32, Int64, Int64, ByteBuffer, Int64).self) {
+            if outcome == nil {
+                outcome = IssueOutcome(username: username, isNew: isNew, dropped: Int(dropped), read: .init(revision: revision, entries: []))
+            }
+            outcome!.read.entries.append(CredentialIndex.Entry(id: id, hash: Array(hash.readableBytesView), expiresAt: UnixTime.date(expires)))
+        }
+        return outcome
+    }
+
+    package func purgeExpired(now: Date) async throws -> Int {
+        let cutoff = UnixTime.seconds(now)
+        let purged: Int
+        do {
+            purged = try await withDeadline(settings.timeout, "purging expired credentials") { [self] in
+                try await client.withTransaction(logger: logger) { connection in
+                    var count = 0
+                    let rows = try await connection.query("""
+                        WITH gone AS (DELETE FROM mqtt_authd.credentials WHERE expires_at <= \(cutoff) RETURNING 1)
+                        SELECT count(*) FROM gone
+                        """, logger: logger)
+                    for try await deleted in rows.decode(Int64.self) { count = Int(deleted) }
+                    if count > 0 {
+                        try await connection.query("SELECT pg_notify(\(PostgresSchema.channel), \("p\(cutoff)"))", logger: logger)
+                    }
+                    return count
+                }
+            }
+            markReachable()
+        } catch {
+            noteFailure(error, "purging expired credentials")
+            throw CredentialStoreError("cannot purge expired credentials: \(PostgresStoreError.reason(error))")
+        }
+        index.withLock { $0.removeExpired(now: now) }
+        return purged
+    }
+
+    // MARK: Reading users
+
+    /// The unexpired credentials of each of `usernames` that has an identity, with its revision.
+    func fetchUsers(_ usernames: [String], now: Date) async throws -> [String: SyncedIndex.Read] {
+        let rows = try await client.query("""
+            SELECT i.username, i.revision, c.id, c.password_hash, c.expires_at
+            FROM mqtt_authd.identities i
+            LEFT JOIN mqtt_authd.credentials c ON c.username = i.username AND c.expires_at > \(UnixTime.seconds(now))
+            WHERE i.username = ANY(\(usernames))
+            ORDER BY c.id
+            """, logger: logger)
+        var reads: [String: SyncedIndex.Read] = [:]
+        for try await (username, revision, id, hash, expires) in rows.decode((String, Int64, Int64?, ByteBuffer?, Int64?).self) {
+            reads[username, default: .init(revision: revision, entries: [])].revision = revision
+            if let id, let hash, let expires {
+                reads[username]!.entries.append(CredentialIndex.Entry(id: id, hash: Array(hash.readableBytesView), expiresAt: UnixTime.date(expires)))
+            }
+        }
+        return reads
+    }
+
+    /// Every unexpired credential, by user.
+    static func readAll(_ connection: PostgresConnection, now: Date, logger: Logger) async throws -> [String: SyncedIndex.Read] {
+        let rows = try await connection.query("""
+            SELECT c.username, i.revision, c.id, c.password_hash, c.expires_at
+            FROM mqtt_authd.credentials c JOIN mqtt_authd.identities i ON i.username = c.username
+            WHERE c.expires_at > \(UnixTime.seconds(now))
+            ORDER BY c.id
+            """, logger: logger)
+        var reads: [String: SyncedIndex.Read] = [:]
+        for try await (username, revision, id, hash, expires) in rows.decode((String, Int64, Int64, ByteBuffer, Int64).self) {
+            reads[username, default: .init(revision: revision, entries: [])].entries
+                .append(CredentialIndex.Entry(id: id, hash: Array(hash.readableBytesView), expiresAt: UnixTime.date(expires)))
+        }
+        return reads
+    }
+
+    // MARK: Health
+
+    func markReachable() {
+        if !reachable.exchange(true, ordering: .relaxed) {
+            logger.notice("the credential database answers again")
+        }
+    }
+
+    /// Records a failed database call: the database counts as unreachable unless the server
+    /// itself answered (a server error means it is up).
+    func noteFailure(_ error: any Error, _ what: String) {
+        let serverAnswered = (error as? PSQLError)?.serverInfo != nil
+        if !serverAnswered, reachable.exchange(false, ordering: .relaxed) {
+            logger.error("the credential database is unreachable: broker checks are answered from memory, exchanges get 503", metadata: [
+                "while": "\(what)",
+                "error": "\(PostgresStoreError.reason(error))",
+            ])
+        } else {
+            logger.warning("a database call failed", metadata: ["while": "\(what)", "error": "\(PostgresStoreError.reason(error))"])
+        }
+    }
+}

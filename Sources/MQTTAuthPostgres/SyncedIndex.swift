@@ -1,0 +1,62 @@
+import Foundation
+import MQTTAuthStore
+
+/// A daemon's memory of a shared store: the credentials of each user it knows, with the
+/// user's `revision` (which grows with every change of the user's credentials in the database)
+/// and the local `generation` at which it was last written.
+///
+/// Invariant: a user's credentials are only ever replaced by a read of an equal or newer
+/// revision, so reads that finish out of order (a refetch racing this daemon's own exchange)
+/// never bring back an older state.
+struct SyncedIndex: Sendable {
+    struct User: Sendable {
+        var revision: Int64
+        var generation: UInt64
+    }
+
+    private(set) var credentials = CredentialIndex()
+    private(set) var users: [String: User] = [:]
+    /// Grows with every `apply`.
+    private(set) var generation: UInt64 = 0
+
+    /// What one read says of a user: at `revision`, these unexpired credentials, oldest first.
+    struct Read: Sendable {
+        var revision: Int64
+        var entries: [CredentialIndex.Entry]
+    }
+
+    func revision(of username: String) -> Int64? {
+        users[username]?.revision
+    }
+
+    mutating func apply(_ read: Read, for username: String) {
+        if let known = users[username], known.revision > read.revision { return }
+        generation += 1
+        credentials.replace(username, with: read.entries)
+        users[username] = User(revision: read.revision, generation: generation)
+    }
+
+    /// Forgets credentials with `expiresAt <= now`: after a purge, on any daemon.
+    mutating func removeExpired(now: Date) {
+        credentials = credentials.removingExpired(now: now)
+    }
+
+    /// A full read of the database (`snapshot`), taken while this index went on changing:
+    /// users written after `generation` (when the read began) keep what they have unless the
+    /// read is at least as new; everyone else gets exactly what the read says, and a user the
+    /// read does not hold had no unexpired credential when it was taken.
+    func merged(with snapshot: [String: Read], since generation: UInt64) -> SyncedIndex {
+        var result = SyncedIndex()
+        result.generation = self.generation
+        for (username, read) in snapshot {
+            result.credentials.replace(username, with: read.entries)
+            result.users[username] = User(revision: read.revision, generation: 0)
+        }
+        for (username, user) in users where user.generation > generation {
+            if let read = snapshot[username], read.revision >= user.revision { continue }
+            result.credentials.replace(username, with: credentials.entries(for: username))
+            result.users[username] = user
+        }
+        return result
+    }
+}

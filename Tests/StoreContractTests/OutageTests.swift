@@ -1,0 +1,61 @@
+import Foundation
+import MQTTAuthCore
+import MQTTAuthPostgres
+import MQTTAuthStore
+import TestSupport
+import Testing
+
+/// PostgreSQL stopped and started again under a running store, on a cluster of this test's own
+/// (the shared one must stay up for the other tests): exchanges fail in bounded time, known
+/// credentials keep verifying from memory, unknown ones are refused, and everything works
+/// again afterwards without a new store (docs/architecture.md §9).
+@Suite("Shared store outage")
+struct OutageTests {
+    @Test func theStoreFailsClosedAndRecoversByItself() async throws {
+        let cluster = try PostgresCluster()
+        defer { cluster.stop() }
+        let location = try StoreLocation(.postgres, cluster: cluster)
+        try await location.withStore(now: t0, configure: { $0.timeout = .seconds(2) }) { store in
+            let known = try await store.issue("grace")
+            #expect(store.health == .ok)
+
+            try cluster.stopServer()
+            let started = ContinuousClock.now
+            await #expect(throws: (any Error).self) { _ = try await store.issue("heidi") }
+            #expect(ContinuousClock.now - started < .seconds(30), "an exchange must not hang while the database is down")
+            #expect(await eventually { store.health == .unreachable })
+            #expect(store.check(username: "grace", password: known.password, now: t0) == .valid(expiresAt: at(3600)))
+            #expect(store.check(username: "grace", password: CredentialRules.newPassword(), now: t0) == .invalid)
+            #expect(await store.verify(username: "ivan", password: CredentialRules.newPassword(), now: t0) == nil)
+
+            try cluster.start()
+            #expect(await eventually(seconds: 20) { store.health == .ok })
+            let after = try await store.issue("heidi")
+            #expect(await store.verify(username: "heidi", password: after.password, now: t0) == at(3600))
+            #expect(store.check(username: "grace", password: known.password, now: t0) == .valid(expiresAt: at(3600)))
+        }
+    }
+
+    @Test func aDaemonThatLostTheFeedCatchesUp() async throws {
+        let cluster = try PostgresCluster()
+        defer { cluster.stop() }
+        let location = try StoreLocation(.postgres, cluster: cluster)
+        try await location.withStore(now: t0) { a in
+            try await location.withStore(now: t0) { b in
+                let before = try await a.issue("judy", maxPerUser: 1)
+                #expect(await eventually { b.check(username: "judy", password: before.password, now: t0) == .valid(expiresAt: at(3600)) })
+                // Cut every daemon's sessions (their feeds among them) and, while they reconnect,
+                // replace judy's credential: the notice may be lost, the full read is not.
+                try cluster.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(location.database)' AND pid <> pg_backend_pid()")
+                var replaced: IssuedCredential?
+                for _ in 0..<50 where replaced == nil {
+                    replaced = try? await a.issue("judy", maxPerUser: 1)
+                    if replaced == nil { try await Task.sleep(for: .milliseconds(100)) }
+                }
+                let replacement = try #require(replaced)
+                #expect(await eventually(seconds: 10) { b.check(username: "judy", password: before.password, now: t0) != .valid(expiresAt: at(3600)) })
+                #expect(await b.verify(username: "judy", password: replacement.password, now: t0) == at(3600))
+            }
+        }
+    }
+}

@@ -4,14 +4,19 @@ import MQTTAuthCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
-/// The plugin's connection to mqtt-authd: one `/mqtt/auth` request per CONNECT and, in `http`
-/// ACL mode, one `/mqtt/acl` request per check.
+/// The plugin's connection to mqtt-authd: one `/mqtt/auth` request per CONNECT, in `http` ACL
+/// mode one `/mqtt/acl` request per check, and in `synced` mode the policy (`fetchPolicy`).
 ///
 /// The broker calls its plugin on its single thread and expects an answer, so every call here
 /// waits, bounded by the configured timeout, for the answer. The HTTP client runs on its own
 /// event-loop thread, started with the client and stopped by `shutdown()`; it keeps its
-/// connections to the daemon open between requests.
+/// connections to the daemons open between requests.
+///
+/// **Failover.** With several daemon URLs a call goes to the first that answers. A daemon that
+/// refused the connection, timed out or answered 5xx is skipped for `backOff`, unless every
+/// daemon is; the whole call, every attempt included, stays within the timeout.
 package final class DaemonClient: Sendable {
     /// What the daemon answered to a password check.
     package enum AuthAnswer: Equatable, Sendable {
@@ -32,11 +37,18 @@ package final class DaemonClient: Sendable {
 
     private let group: MultiThreadedEventLoopGroup
     private let http: HTTPClient
-    private let baseURL: String
+    private let baseURLs: [String]
     private let timeout: TimeAmount
+    private let token: String?
+    /// Until when each daemon is skipped.
+    private let skippedUntil: Mutex<[NIODeadline]>
+    /// How long a daemon that failed is skipped.
+    package static let backOff = TimeAmount.seconds(2)
 
     package init(options: PluginOptions) {
-        baseURL = options.url
+        baseURLs = options.urls
+        token = options.token
+        skippedUntil = Mutex(Array(repeating: .uptimeNanoseconds(0), count: options.urls.count))
         timeout = .milliseconds(Int64(options.timeoutMilliseconds))
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var configuration = HTTPClient.Configuration(
@@ -92,19 +104,103 @@ package final class DaemonClient: Sendable {
         var reason: String
     }
 
-    private func post(_ path: String, _ body: ByteBuffer) -> Result<HTTPClient.Response, Failure> {
-        do {
-            var headers = HTTPHeaders()
-            headers.add(name: "Content-Type", value: "application/json")
-            let request = try HTTPClient.Request(url: baseURL + path, method: .POST, headers: headers, body: .byteBuffer(body))
-            return .success(try http.execute(request: request, deadline: .now() + timeout).wait())
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
-            return .failure(Failure(reason: "no answer from \(baseURL)\(path) within \(timeout.nanoseconds / 1_000_000) ms"))
-        } catch {
-            // The request carries the password in its body, never in the URL or the error.
-            return .failure(Failure(reason: "cannot reach \(baseURL)\(path): \(error)"))
-        }
+    /// The daemons in the order to try them now: those not backing off first.
+    private func order(now: NIODeadline) -> [Int] {
+        let until = skippedUntil.withLock { $0 }
+        let ready = until.indices.filter { until[$0] <= now }
+        return ready + until.indices.filter { until[$0] > now }
     }
+
+    private func skip(_ index: Int, now: NIODeadline) {
+        skippedUntil.withLock { $0[index] = now + Self.backOff }
+    }
+
+    private func post(_ path: String, _ body: ByteBuffer) -> Result<HTTPClient.Response, Failure> {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        if let token { headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let deadline = NIODeadline.now() + timeout
+        var reasons: [String] = []
+        let sequence = order(now: .now())
+        for (position, index) in sequence.enumerated() {
+            let now = NIODeadline.now()
+            guard now < deadline else { break }
+            let url = baseURLs[index] + path
+            let isLast = position == sequence.count - 1
+            do {
+                let request = try HTTPClient.Request(url: url, method: .POST, headers: headers, body: .byteBuffer(body))
+                let response = try http.execute(request: request, deadline: Self.share(of: deadline, now: now, left: sequence.count - position)).wait()
+                if response.status.code >= 500, !isLast {
+                    skip(index, now: .now())
+                    reasons.append("\(url) answered \(response.status.code)")
+                    continue
+                }
+                return .success(response)
+            } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+                skip(index, now: .now())
+                reasons.append("no answer from \(url) within \(timeout.nanoseconds / 1_000_000) ms")
+            } catch {
+                // The request carries the password in its body, never in the URL or the error.
+                skip(index, now: .now())
+                reasons.append("cannot reach \(url): \(error)")
+            }
+        }
+        if reasons.isEmpty { reasons.append("no daemon tried within \(timeout.nanoseconds / 1_000_000) ms") }
+        return .failure(Failure(reason: reasons.joined(separator: "; ")))
+    }
+
+    /// The deadline of one attempt: an equal share of the time left among the daemons left, so
+    /// that one that swallows packets cannot use up the whole timeout.
+    private static func share(of deadline: NIODeadline, now: NIODeadline, left: Int) -> NIODeadline {
+        now + TimeAmount.nanoseconds((deadline - now).nanoseconds / Int64(max(1, left)))
+    }
+
+    /// What a policy fetch found.
+    package enum PolicyAnswer: Sendable {
+        /// A new policy document (not yet checked) and the daemon's ETag for it.
+        case changed(body: Data, etag: String?)
+        /// 304: the policy is still `etag`.
+        case unchanged
+        case unavailable(reason: String)
+    }
+
+    /// `GET /v2/policy` with `If-None-Match: etag`, on the client's own thread: never blocks
+    /// the broker. Failover and the timeout work as for the other calls.
+    package func fetchPolicy(etag: String?) async -> PolicyAnswer {
+        var reasons: [String] = []
+        let deadline = NIODeadline.now() + timeout
+        let sequence = order(now: .now())
+        for (position, index) in sequence.enumerated() {
+            let now = NIODeadline.now()
+            guard now < deadline else { break }
+            let url = baseURLs[index] + "/v2/policy"
+            var request = HTTPClientRequest(url: url)
+            request.method = .GET
+            if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+            if let etag { request.headers.add(name: "If-None-Match", value: etag) }
+            do {
+                let response = try await http.execute(request, deadline: Self.share(of: deadline, now: now, left: sequence.count - position))
+                switch response.status.code {
+                case 304:
+                    return .unchanged
+                case 200:
+                    let body = try await response.body.collect(upTo: Self.policyLimit)
+                    return .changed(body: Data(body.readableBytesView), etag: response.headers.first(name: "ETag"))
+                default:
+                    skip(index, now: .now())
+                    reasons.append("\(url) answered \(response.status.code)")
+                }
+            } catch {
+                skip(index, now: .now())
+                reasons.append("cannot get \(url): \(error)")
+            }
+        }
+        if reasons.isEmpty { reasons.append("no daemon tried within \(timeout.nanoseconds / 1_000_000) ms") }
+        return .unavailable(reason: reasons.joined(separator: "; "))
+    }
+
+    /// The largest policy document accepted: 64 MiB, far beyond a sane rule set.
+    package static let policyLimit = 64 << 20
 
     /// A request body: a flat JSON object of strings. Slashes are left unescaped (JSON allows
     /// both), so that topics and client ids stay within the plain subset the daemon reads

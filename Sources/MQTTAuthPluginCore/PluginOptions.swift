@@ -4,24 +4,29 @@ import Foundation
 ///
 /// | key | default | meaning |
 /// |---|---|---|
-/// | `url` | `http://127.0.0.1:8080` | the daemon's base URL |
+/// | `url` | `http://127.0.0.1:8080` | the daemon's base URL, or several, comma-separated (failover) |
 /// | `config` | — | the daemon's config file; its `acl` and `superusers` are compiled in-process |
-/// | `acl` | `local` | `local` decides ACL checks in-process, `http` asks `/mqtt/acl` |
-/// | `timeout_ms` | 1000 | the bound on any call to the daemon |
+/// | `acl` | `local` | `local` decides ACL checks in-process from `config`, `http` asks `/mqtt/acl`, `synced` compiles the daemon's `/v2/policy` in-process |
+/// | `timeout_ms` | 1000 | the bound on any call to the daemon, failover included |
+/// | `token_file` | — | a file holding the daemon's `broker.token`, sent as `Authorization: Bearer` |
 ///
 /// Unknown keys are errors, so that a typo never leaves a setting at its default unnoticed.
 package struct PluginOptions: Sendable, Equatable {
     package enum ACLMode: String, Sendable, Equatable {
-        case local, http
+        case local, http, synced
     }
 
-    /// The daemon's base URL, without a trailing slash.
-    package var url = "http://127.0.0.1:8080"
+    /// The daemons' base URLs, without trailing slashes, in the order they are tried.
+    package var urls = ["http://127.0.0.1:8080"]
+    /// The first daemon's base URL.
+    package var url: String { urls[0] }
     package var configPath: String?
+    /// The broker token read from `token_file`.
+    package var token: String?
     package var aclMode = ACLMode.local
     package var timeoutMilliseconds = 1000
 
-    package static let keys = ["url", "config", "acl", "timeout_ms"]
+    package static let keys = ["url", "config", "acl", "timeout_ms", "token_file"]
     /// The longest `timeout_ms` accepted: a broker thread must never wait longer than this.
     package static let maximumTimeoutMilliseconds = 60_000
 
@@ -59,13 +64,30 @@ package struct PluginOptions: Sendable, Equatable {
         let value = value.trimmingCharacters(in: .whitespaces)
         switch key {
         case "url":
-            url = try Self.baseURL(value)
+            let items = value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            var parsed: [String] = []
+            for item in items {
+                let url = try Self.baseURL(item)
+                guard !parsed.contains(url) else { throw PluginOptionsError("plugin_opt_url names \(url) twice") }
+                parsed.append(url)
+            }
+            urls = parsed
+        case "token_file":
+            guard !value.isEmpty else { throw PluginOptionsError("plugin_opt_token_file is empty") }
+            guard let data = FileManager.default.contents(atPath: value) else {
+                throw PluginOptionsError("plugin_opt_token_file: cannot read \(value)")
+            }
+            let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !text.isEmpty, !text.contains(where: { $0.isWhitespace || $0.isNewline }) else {
+                throw PluginOptionsError("plugin_opt_token_file: \(value) must hold one token on one line")
+            }
+            token = text
         case "config":
             guard !value.isEmpty else { throw PluginOptionsError("plugin_opt_config is empty") }
             configPath = value
         case "acl":
             guard let mode = ACLMode(rawValue: value) else {
-                throw PluginOptionsError("plugin_opt_acl must be local or http, not \"\(value)\"")
+                throw PluginOptionsError("plugin_opt_acl must be local, http or synced, not \"\(value)\"")
             }
             aclMode = mode
         case "timeout_ms":

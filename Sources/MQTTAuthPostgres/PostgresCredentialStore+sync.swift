@@ -28,19 +28,23 @@ extension PostgresCredentialStore {
         var delay = Duration.milliseconds(200)
         while !Task.isCancelled {
             do {
-                let connection = try await withDeadline(settings.timeout, "connecting the change feed") { [self] in
-                    try await PostgresConnection.connect(configuration: connectionConfiguration, id: 1, logger: logger)
-                }
-                try await withTaskCancellationHandler {
-                    try await connection.listen(on: PostgresSchema.channel) { notifications in
-                        try await resync(reason: "the change feed (re)connected")
-                        delay = .milliseconds(200)
-                        for try await notification in notifications {
-                            handle(notification.payload)
+                // Bounded by the connection's own connect timeout (`settings.timeout`).
+                let connection = try await PostgresConnection.connect(configuration: connectionConfiguration, id: 1, logger: logger)
+                do {
+                    try await withTaskCancellationHandler {
+                        try await connection.listen(on: PostgresSchema.channel) { notifications in
+                            try await resync(reason: "the change feed (re)connected")
+                            delay = .milliseconds(200)
+                            for try await notification in notifications {
+                                handle(notification.payload)
+                            }
                         }
+                    } onCancel: {
+                        connection.close().whenComplete { _ in }
                     }
-                } onCancel: {
-                    connection.close().whenComplete { _ in }
+                } catch {
+                    try? await connection.close()
+                    throw error
                 }
                 try? await connection.close()
                 if !Task.isCancelled { throw PostgresStoreError("the change feed ended") }

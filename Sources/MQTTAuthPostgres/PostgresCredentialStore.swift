@@ -98,9 +98,9 @@ package final class PostgresCredentialStore: CredentialStore, Service {
     ///
     /// - Throws: `PostgresStoreError` naming the reason: the server unreachable, the login
     ///   refused, TLS refused, a schema newer than this build knows.
-    package func prepare(now: Date) async throws(PostgresStoreError) {
+    package func prepare(now: Date, within limit: Duration? = nil) async throws(PostgresStoreError) {
         do {
-            let snapshot = try await withDeadline(settings.timeout, "connecting to the database") { [self] in
+            let snapshot = try await withDeadline(limit ?? settings.timeout, "connecting to the database") { [self] in
                 let connection = try await PostgresConnection.connect(configuration: connectionConfiguration, id: 0, logger: logger)
                 do {
                     try await PostgresSchema.migrate(connection, logger: logger)
@@ -165,6 +165,13 @@ package final class PostgresCredentialStore: CredentialStore, Service {
 
     // MARK: Writes
 
+    /// How long a write may wait: `settings.timeout`, but at most a second while the database is
+    /// known to be down, so that exchanges are refused quickly during an outage and still go
+    /// through as soon as it is back.
+    var writeTimeout: Duration {
+        reachable.load(ordering: .relaxed) ? settings.timeout : min(settings.timeout, .seconds(1))
+    }
+
     /// Candidate names sent with one call of `issue_credential`.
     static let candidatesPerCall = 4
 
@@ -193,7 +200,7 @@ package final class PostgresCredentialStore: CredentialStore, Service {
             let call = candidates
             let outcome: IssueOutcome?
             do {
-                outcome = try await withDeadline(settings.timeout, "storing a credential") { [self] in
+                outcome = try await withDeadline(writeTimeout, "storing a credential") { [self] in
                     try await client.withTransaction(logger: logger) { connection in
                         try await Self.issueCall(connection, provider: provider, subject: subject, candidates: call,
                                                  hash: hash, expires: expires, now: created, maxPerUser: maxPerUser, logger: logger)
@@ -249,7 +256,7 @@ package final class PostgresCredentialStore: CredentialStore, Service {
         let cutoff = UnixTime.seconds(now)
         let purged: Int
         do {
-            purged = try await withDeadline(settings.timeout, "purging expired credentials") { [self] in
+            purged = try await withDeadline(writeTimeout, "purging expired credentials") { [self] in
                 try await client.withTransaction(logger: logger) { connection in
                     var count = 0
                     let rows = try await connection.query("""

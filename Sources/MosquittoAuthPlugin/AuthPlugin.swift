@@ -9,15 +9,20 @@ final class AuthPlugin {
     private let identifier: OpaquePointer
     private let options: PluginOptions
     private let daemon: DaemonClient
-    /// The compiled rules in `local` mode; replaced whole on a successful reload.
+    /// The compiled rules in `local` and `synced` mode; replaced whole on a successful reload
+    /// or a new policy. Nil in `synced` mode until the first policy arrives: every check is
+    /// then denied.
     private var acl: CompiledACL?
     private var expiry = SessionExpiry()
+    /// `synced` mode: the policy fetches (`PolicySync`).
+    private var sync: PolicySync?
 
     private init(identifier: OpaquePointer, options: PluginOptions, acl: CompiledACL?) {
         self.identifier = identifier
         self.options = options
         self.acl = acl
         daemon = DaemonClient(options: options)
+        if options.aclMode == .synced { sync = PolicySync(daemon: daemon) }
     }
 
     /// Validates `pairs`, loads the rules and registers the callbacks; nil (after logging why)
@@ -46,9 +51,20 @@ final class AuthPlugin {
             plugin.stop()
             return nil
         }
-        let rules = acl.map { "ACL checks in-process from \(options.configPath ?? "") (\($0.rules.count) rules)" }
-            ?? "ACL checks at \(options.url)/mqtt/acl"
-        BrokerLog.notice("password checks at \(options.url)/mqtt/auth, \(rules), timeout \(options.timeoutMilliseconds) ms")
+        let daemons = options.urls.joined(separator: ", ")
+        let rules = switch options.aclMode {
+        case .local: "ACL checks in-process from \(options.configPath ?? "") (\(acl?.rules.count ?? 0) rules)"
+        case .http: "ACL checks at /mqtt/acl"
+        case .synced: "ACL checks in-process from the daemon's /v2/policy"
+        }
+        BrokerLog.notice("password checks at /mqtt/auth of \(daemons), \(rules), timeout \(options.timeoutMilliseconds) ms")
+        if let sync = plugin.sync {
+            // The first policy before the first client, when the daemon answers in time.
+            if let first = sync.fetchNow(timeout: .milliseconds(options.timeoutMilliseconds)) { plugin.apply(first) }
+            if plugin.acl == nil {
+                BrokerLog.error("no policy from the daemon yet: denying every ACL check until one arrives")
+            }
+        }
         return plugin
     }
 
@@ -135,6 +151,12 @@ final class AuthPlugin {
             let allowed = acl.isAllowed(user: username, clientID: clientID, topic: topicText, access: access)
             return allowed ? BrokerResult.success : BrokerResult.aclDenied
         }
+        if let sync {
+            if sync.noteDeniedWithoutPolicy() {
+                BrokerLog.error("no policy from the daemon yet: denying every ACL check until one arrives")
+            }
+            return BrokerResult.aclDenied
+        }
         switch daemon.checkACL(username: username, clientID: clientID, topic: topicText, access: access) {
         case .allowed:
             return BrokerResult.success
@@ -146,8 +168,13 @@ final class AuthPlugin {
         }
     }
 
-    /// Disconnects every client whose credential has expired.
+    /// Disconnects every client whose credential has expired; in `synced` mode, applies a
+    /// policy that arrived and starts the next fetch when it is due.
     private func tick() {
+        if let sync {
+            if let answer = sync.take() { apply(answer) }
+            sync.pollIfDue()
+        }
         for clientID in expiry.due(now: Date()) {
             BrokerLog.notice("the credential of client '\(clientID)' has expired: disconnecting it")
             _ = mosquitto_kick_client_by_clientid(clientID, false)
@@ -162,6 +189,10 @@ final class AuthPlugin {
     /// Recompiles the rules after the broker's SIGHUP; a config that does not load leaves the
     /// rules in force unchanged.
     private func reload() {
+        if let sync {
+            sync.pollSoon()
+            return
+        }
         guard options.aclMode == .local, let path = options.configPath else { return }
         do {
             let compiled = try ACLConfiguration.load(path: path).compile()
@@ -170,6 +201,27 @@ final class AuthPlugin {
         } catch {
             for diagnostic in error.diagnostics { BrokerLog.error(diagnostic.description) }
             BrokerLog.error("reload of \(path) failed: keeping the rules loaded before")
+        }
+    }
+
+    /// Applies what a policy fetch found: a new policy that compiles replaces the rules; one
+    /// that does not is refused with a log line and the rules in force stay.
+    private func apply(_ answer: DaemonClient.PolicyAnswer) {
+        guard let sync else { return }
+        switch sync.apply(answer) {
+        case .applied(let compiled, let version, let superusers):
+            acl = compiled
+            BrokerLog.notice("applied policy \(version.prefix(12)) from the daemon: \(compiled.rules.count) rules, \(superusers) superusers")
+        case .refused(let reason):
+            BrokerLog.error("refused the daemon's policy: \(reason); \(acl == nil ? "still denying every ACL check" : "keeping the policy in force")")
+        case .failed(let reason):
+            if acl == nil {
+                BrokerLog.error("no policy from the daemon yet (\(reason)): denying every ACL check")
+            } else {
+                BrokerLog.warning("cannot refresh the policy (\(reason)): keeping the last one")
+            }
+        case .unchanged, .quiet:
+            break
         }
     }
 

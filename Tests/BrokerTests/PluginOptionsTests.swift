@@ -28,7 +28,7 @@ struct PluginOptionsTests {
             // ... and, since acl fell back to local, the missing config.
             return error.problems.count == 6
                 && error.problems.contains { $0.contains("plugin_opt_config is required") }
-                && error.problems.contains { $0.contains("plugin_opt_acl must be local or http") }
+                && error.problems.contains { $0.contains("plugin_opt_acl must be local, http or synced") }
                 && error.problems.contains { $0.contains("plugin_opt_timeout_ms") }
                 && error.problems.contains { $0.contains("plugin_opt_url") }
                 && error.problems.contains { $0.contains("unknown option plugin_opt_colour") }

@@ -20,7 +20,7 @@ struct PluginStartupTests {
         """
 
     static let cases: [Case] = [
-        Case(options: ["plugin_opt_acl sometimes"], expected: "plugin_opt_acl must be local or http"),
+        Case(options: ["plugin_opt_acl sometimes"], expected: "plugin_opt_acl must be local, http or synced"),
         Case(options: ["plugin_opt_url ftp://127.0.0.1:21"], expected: "plugin_opt_url must look like"),
         Case(options: ["plugin_opt_url http://user:secret@127.0.0.1:8080"], expected: "plugin_opt_url must look like"),
         Case(options: ["plugin_opt_timeout_ms 0"], expected: "plugin_opt_timeout_ms must be a whole number"),

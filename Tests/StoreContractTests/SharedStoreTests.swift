@@ -113,7 +113,7 @@ struct SharedStoreTests {
             for _ in 0..<6 {
                 group.addTask {
                     let store = try PostgresCredentialStore(settings: try location.settings(), logger: quietLogger)
-                    try await store.prepare(now: t0)
+                    try await store.prepare(now: t0, within: .seconds(30))
                 }
             }
             try await group.waitForAll()
@@ -127,7 +127,7 @@ struct SharedStoreTests {
         try await location.withStore(now: t0) { _ in }
         try location.cluster!.sql("INSERT INTO mqtt_authd.schema_version VALUES (99)", database: location.database)
         let store = try PostgresCredentialStore(settings: try location.settings(), logger: quietLogger)
-        let error = await #expect(throws: PostgresStoreError.self) { try await store.prepare(now: t0) }
+        let error = await #expect(throws: PostgresStoreError.self) { try await store.prepare(now: t0, within: .seconds(30)) }
         #expect(error?.description.contains("version 99, newer than this mqtt-authd knows") == true)
     }
 
@@ -135,7 +135,7 @@ struct SharedStoreTests {
         let location = try StoreLocation(.postgres)
         let secret = "not-the-password-\(UUID().uuidString)"
         let store = try PostgresCredentialStore(settings: try location.settings { $0.password = secret }, logger: quietLogger)
-        let error = await #expect(throws: PostgresStoreError.self) { try await store.prepare(now: t0) }
+        let error = await #expect(throws: PostgresStoreError.self) { try await store.prepare(now: t0, within: .seconds(30)) }
         let text = error?.description ?? ""
         #expect(text.contains("password authentication failed"), "\(text)")
         #expect(!text.contains(secret))

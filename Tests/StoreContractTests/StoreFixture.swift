@@ -38,6 +38,9 @@ final class StoreLocation: Sendable {
 
     func settings(configure: (inout PostgresSettings) -> Void = { _ in }) throws -> PostgresSettings {
         var settings = try PostgresSettings.parse(url: cluster!.url(database: database))
+        // Generous: the whole suite shares two cores, and tests that block their threads can
+        // keep a store's tasks waiting for seconds. Tests about the bound set their own.
+        settings.timeout = .seconds(30)
         configure(&settings)
         return settings
     }
@@ -55,7 +58,7 @@ final class StoreLocation: Sendable {
             return try await body(SQLiteCredentialStore(path: database, logger: logger, now: now))
         case .postgres:
             let store = try PostgresCredentialStore(settings: settings(configure: configure), logger: logger)
-            try await store.prepare(now: now)
+            try await store.prepare(now: now, within: .seconds(30))
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await store.runClient() }
                 group.addTask { try await store.run() }

@@ -236,13 +236,43 @@ struct DaemonConfigReader {
     }
 
     mutating func broker(_ node: Node, into settings: inout BrokerSettings) {
-        for (_, _, value) in entries(node, "broker", allowed: ["response_body"]) {
-            guard let text = string(value, "broker.response_body") else { continue }
-            guard let body = BrokerSettings.ResponseBody(rawValue: text) else {
-                error(value, "broker.response_body must be json or text, not '\(text.printable)'")
-                continue
+        var tokenNode: Node?
+        for (key, _, value) in entries(node, "broker", allowed: ["response_body", "allow_from", "token_sha256", "token"]) {
+            switch key {
+            case "response_body":
+                guard let text = string(value, "broker.response_body") else { continue }
+                guard let body = BrokerSettings.ResponseBody(rawValue: text) else {
+                    error(value, "broker.response_body must be json or text, not '\(text.printable)'")
+                    continue
+                }
+                settings.responseBody = body
+            case "allow_from":
+                for item in items(value, "broker.allow_from") {
+                    guard let text = string(item, "each entry of broker.allow_from") else { continue }
+                    do {
+                        settings.access.allowFrom.append(try AddressRange(parsing: text))
+                    } catch {
+                        self.error(item, "broker.allow_from: \(error)")
+                    }
+                }
+            default:
+                if tokenNode != nil { error(value, "broker takes token_sha256 or token, not both") }
+                tokenNode = value
+                guard let text = string(value, "broker.\(key)") else { continue }
+                if key == "token" {
+                    guard text.utf8.count >= 16 else {
+                        error(value, "broker.token must be at least 16 characters")
+                        continue
+                    }
+                    settings.access.tokenSHA256 = Array(SHA256.hash(data: Data(text.utf8)))
+                } else {
+                    guard let bytes = Hex.bytes(text), bytes.count == 32 else {
+                        error(value, "broker.token_sha256 must be 64 hex digits (mqtt-authd hash-key TOKEN prints it)")
+                        continue
+                    }
+                    settings.access.tokenSHA256 = bytes
+                }
             }
-            settings.responseBody = body
         }
     }
 

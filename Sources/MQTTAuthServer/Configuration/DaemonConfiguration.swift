@@ -27,7 +27,11 @@ import MQTTAuthPostgres
 ///     allow_anonymous: false
 ///     enabled: true
 /// credentials: {max_ttl: 86400, max_per_user: 20, leeway: 30}
-/// broker: {response_body: json}             # or text: exactly "ok"
+/// broker:
+///   response_body: json                     # or text: exactly "ok"
+///   allow_from: ["10.0.0.0/8", "::1"]       # broker endpoints and /v2/policy: these addresses only
+///   token_sha256: "<hex SHA-256>"           # and only with Authorization: Bearer <token>
+///                                           # (token: "..." in plain text, for development)
 /// rate_limits:                              # token buckets on /v2/tokens/exchange; rate 0: off
 ///   per_api_key: {rate: 200, burst: 400}    # exchanges per second for each API key
 ///   per_client_ip: {rate: 2, burst: 30}     # failed exchanges per second from one address
@@ -130,6 +134,8 @@ package struct BrokerSettings: Sendable, Equatable {
     }
 
     package var responseBody = ResponseBody.json
+    /// Who may call the broker endpoints and `/v2/policy`.
+    package var access = BrokerGuard()
 }
 
 /// Token buckets on the exchange. A client address that keeps failing (a wrong API key, an

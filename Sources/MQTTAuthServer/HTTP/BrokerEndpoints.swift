@@ -83,16 +83,26 @@ struct BrokerEndpoints: Sendable {
     }
 
     /// The answer, waiting for a store look-up when there is one.
-    func answer(_ endpoint: Endpoint, body: ByteBuffer, contentType: String?, query: String?) async -> Answer {
-        switch reply(endpoint, body: body, contentType: contentType, query: query) {
+    func answer(_ endpoint: Endpoint, body: ByteBuffer, contentType: String?, query: String?, peer: Peer) async -> Answer {
+        switch reply(endpoint, body: body, contentType: contentType, query: query, peer: peer) {
         case .ready(let answer): answer
         case .lookUp(let lookUp): await lookUp.resolve()
         }
     }
 
-    func reply(_ endpoint: Endpoint, body: ByteBuffer, contentType: String?, query: String?) -> Reply {
+    /// Who sent a request: what `BrokerGuard` decides on.
+    struct Peer {
+        var address: SocketAddress?
+        var authorization: String?
+    }
+
+    func reply(_ endpoint: Endpoint, body: ByteBuffer, contentType: String?, query: String?, peer: Peer) -> Reply {
         let runtime = runtime.current
         let mode = runtime.configuration.broker.responseBody
+        let access = runtime.configuration.broker.access
+        if !access.isOpen, let refusal = access.refusal(remote: peer.address, authorization: peer.authorization) {
+            return .ready(Self.format(Verdict(allowed: false, reason: refusal.message), status: refusal.status, mode: mode))
+        }
         do {
             let request = try BrokerRequest.parse(body: body, contentType: contentType, query: query)
             let verdict: Verdict

@@ -90,7 +90,11 @@ final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             state = .idle
             let reply = request.tooLarge
                 ? .ready(endpoints.tooLarge())
-                : endpoints.reply(request.endpoint, body: request.body, contentType: request.head.headers.first(name: "content-type"), query: Self.query(of: request.head.uri))
+                : endpoints.reply(
+                    request.endpoint, body: request.body, contentType: request.head.headers.first(name: "content-type"),
+                    query: Self.query(of: request.head.uri),
+                    peer: .init(address: context.channel.remoteAddress, authorization: request.head.headers.first(name: "authorization"))
+                )
             switch reply {
             case .ready(let answer):
                 finish(context: context, request, answer)

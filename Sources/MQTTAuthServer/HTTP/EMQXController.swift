@@ -12,12 +12,12 @@ import NIOCore
 ///   `{"result":"allow"|"deny"}`.
 ///
 /// A request that cannot be read is 400 with `{"result":"deny","error":…}`.
-struct EMQXController<Context: RequestContext>: Sendable {
+struct EMQXController<Context: RemoteAddressRequestContext>: Sendable {
     let endpoints: BrokerEndpoints
 
     func register(on router: Router<Context>) {
-        router.post("/emqx/authn") { request, _ in try await answer(request, authn) }
-        router.post("/emqx/authz") { request, _ in try await answer(request, authz) }
+        router.post("/emqx/authn") { request, context in try await answer(request, context, authn) }
+        router.post("/emqx/authz") { request, context in try await answer(request, context, authz) }
     }
 
     private struct Body: Decodable {
@@ -28,9 +28,11 @@ struct EMQXController<Context: RequestContext>: Sendable {
         var action: String?
     }
 
-    private func answer(_ request: Request, _ decide: (Body) async throws(APIError) -> [String: JSONValue]) async throws -> Response {
+    private func answer(_ request: Request, _ context: Context, _ decide: (Body) async throws(APIError) -> [String: JSONValue]) async throws -> Response {
         var request = request
         do {
+            let access = endpoints.runtime.current.configuration.broker.access
+            if let refusal = access.refusal(remote: context.remoteAddress, authorization: request.headers[.authorization]) { throw refusal }
             let bytes = try await request.body(upTo: BrokerEndpoints.bodyLimit)
             let body: Body
             do {

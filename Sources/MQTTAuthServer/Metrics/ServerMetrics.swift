@@ -43,7 +43,7 @@ package struct ServerMetrics: Sendable {
 
     /// The closed set of endpoint labels.
     enum Endpoint: String {
-        case exchange, auth, superuser, acl, emqxAuthn = "emqx_authn", emqxAuthz = "emqx_authz", healthz, metrics, other
+        case exchange, auth, superuser, acl, emqxAuthn = "emqx_authn", emqxAuthz = "emqx_authz", policy, healthz, metrics, other
 
         init(path: String) {
             switch path {
@@ -53,6 +53,7 @@ package struct ServerMetrics: Sendable {
             case "/mqtt/acl": self = .acl
             case "/emqx/authn": self = .emqxAuthn
             case "/emqx/authz": self = .emqxAuthz
+            case "/v2/policy": self = .policy
             case "/healthz": self = .healthz
             case "/metrics": self = .metrics
             default: self = .other

@@ -8,6 +8,8 @@ package final class Runtime: Sendable {
     package let configuration: DaemonConfiguration
     package let acl: CompiledACL
     package let providers: [String: ProviderRuntime]
+    /// `GET /v2/policy`'s body and version (`ACLPolicy`), made once per configuration.
+    package let policy: (version: String, body: Data)
 
     package init(
         configuration: DaemonConfiguration,
@@ -16,6 +18,7 @@ package final class Runtime: Sendable {
     ) {
         self.configuration = configuration
         self.acl = configuration.acl.compile()
+        self.policy = ACLPolicy.encode(configuration.acl)
         var providers: [String: ProviderRuntime] = [:]
         for provider in configuration.providers {
             let verifier = SupabaseTokenVerifier(

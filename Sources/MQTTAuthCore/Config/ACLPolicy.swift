@@ -1,0 +1,95 @@
+import Crypto
+import Foundation
+
+/// The central policy as JSON: what `GET /v2/policy` serves and the plugin's `synced` mode
+/// compiles (README "One policy for every broker"). It holds the superusers and every rule,
+/// acl files already resolved:
+///
+/// ```json
+/// {"version": "<64 hex digits>",
+///  "superusers": ["ops"],
+///  "rules": [{"user": "%", "topic": "users/%u/#", "permission": "pubsub"},
+///            {"clients": "anonymous", "topic": "public/#", "permission": "subscribe"},
+///            {"clients": "all", "topic": "devices/%c/in", "permission": "subscribe"},
+///            {"user": "bob", "topic": "literal/%u", "permission": "publish", "placeholders": false}]}
+/// ```
+///
+/// `user` takes the config's selectors (`%`, a name, `prefix%`); `clients` stands for the two
+/// acl-file forms without one (`topic` lines of no user: anonymous clients; `pattern` lines:
+/// every client). `placeholders: false` marks an acl-file `topic` line, where `%u` and `%c`
+/// are literal. `version` is the SHA-256 of the document without it, written with sorted keys,
+/// so that daemons with the same rules serve the same version whatever their file names.
+package enum ACLPolicy {
+    struct Document: Codable {
+        var version: String?
+        var superusers: [String]
+        var rules: [Rule]
+    }
+
+    struct Rule: Codable {
+        var user: String?
+        var clients: String?
+        var topic: String
+        var permission: String
+        var placeholders: Bool?
+    }
+
+    /// The policy's version and its JSON text.
+    package static func encode(_ configuration: ACLConfiguration) -> (version: String, body: Data) {
+        let rules = configuration.rules.map { rule -> Rule in
+            var encoded = Rule(topic: rule.pattern.description, permission: rule.permission.description)
+            switch rule.selector {
+            case .anyUser, .exact, .prefix: encoded.user = rule.selector.description
+            case .anonymous: encoded.clients = "anonymous"
+            case .everyone: encoded.clients = "all"
+            }
+            let withPlaceholders = try? TopicPattern(parsing: rule.pattern.description)
+            if withPlaceholders?.levels != rule.pattern.levels { encoded.placeholders = false }
+            return encoded
+        }
+        var document = Document(superusers: configuration.superusers, rules: rules)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding strings and booleans cannot fail.
+        let unversioned = (try? encoder.encode(document)) ?? Data()
+        let version = SHA256.hash(data: unversioned).map { String(format: "%02x", $0) }.joined()
+        document.version = version
+        return (version, (try? encoder.encode(document)) ?? Data())
+    }
+
+    /// Reads a policy back, checking every rule as the config loader would.
+    ///
+    /// - Throws: `RuleError` naming the first problem: not a policy document, a version that
+    ///   does not match the content, an unknown selector or permission, an invalid topic.
+    package static func decode(_ data: Data) throws(RuleError) -> (version: String, configuration: ACLConfiguration) {
+        let document: Document
+        do {
+            document = try JSONDecoder().decode(Document.self, from: data)
+        } catch {
+            throw RuleError("the policy is not a JSON policy document")
+        }
+        var rules: [ACLRule] = []
+        for (index, rule) in document.rules.enumerated() {
+            let source = SourceLocation(file: "policy rule \(index + 1)", line: nil)
+            let selector: UserSelector
+            switch (rule.user, rule.clients) {
+            case (let user?, nil): selector = try UserSelector(parsing: user)
+            case (nil, "anonymous"): selector = .anonymous
+            case (nil, "all"): selector = .everyone
+            default: throw RuleError("\(source): needs either user or clients (anonymous or all)")
+            }
+            guard let permission = Permission(name: rule.permission) else {
+                throw RuleError("\(source): unknown permission '\(rule.permission.printable)'")
+            }
+            let pattern = try TopicPattern(parsing: rule.topic, placeholders: rule.placeholders ?? true)
+            rules.append(ACLRule(selector: selector, pattern: pattern, permission: permission, source: source))
+        }
+        if document.superusers.contains(where: \.isEmpty) { throw RuleError("the policy names an empty superuser") }
+        let configuration = ACLConfiguration(superusers: document.superusers, rules: rules)
+        let (version, _) = encode(configuration)
+        guard document.version == version else {
+            throw RuleError("the policy's version does not match its content")
+        }
+        return (version, configuration)
+    }
+}

@@ -27,14 +27,18 @@ final class BrokerFixture {
     private(set) var daemon: DaemonProcess?
     private(set) var broker: BrokerProcess?
     private let http = HTTPClient(eventLoopGroupProvider: .singleton)
+    let daemonYAML: String
 
     /// Writes the config with `rules` (YAML list items) and starts the daemon, then the broker.
-    init(rules: String, superusers: [String] = [], pluginOptions: [String: String] = [:], exampleBroker: Bool = false, startBroker: Bool = true) throws {
+    /// `daemonYAML` is added to the daemon's config (top-level keys: the plugin reads only the
+    /// rules).
+    init(rules: String, superusers: [String] = [], pluginOptions: [String: String] = [:], exampleBroker: Bool = false, startBroker: Bool = true, daemonYAML: String = "") throws {
         folder = try TempFolder("broker")
         configPath = folder.path + "/mqtt-authd.yml"
         daemonPort = try FreePort.next()
         tcpPort = try FreePort.next()
         webSocketPort = try FreePort.next()
+        self.daemonYAML = daemonYAML
         try writeConfig(rules: rules, superusers: superusers)
         try startDaemon()
         guard startBroker else { return }
@@ -59,6 +63,7 @@ final class BrokerFixture {
                 type: supabase
                 project_url: "\(Self.projectURL)"
                 jwt_secret: "\(Self.secret)"
+            \(daemonYAML)
             superusers: [\(list)]
             acl:
               rules:

@@ -1,5 +1,6 @@
 import Foundation
 import MQTTAuthPluginCore
+import TestSupport
 import Testing
 
 @Suite("Plugin options")
@@ -47,6 +48,27 @@ struct PluginOptionsTests {
             Issue.record("accepted a URL with a password")
         } catch {
             #expect(!error.description.contains("hunter2"))
+        }
+    }
+
+    @Test func severalDaemonsATokenFileAndSyncedMode() throws {
+        let folder = try TempFolder("plugin-token")
+        let tokenFile = try folder.write("token", "broker-token-0123456789abcdef\n")
+        let options = try PluginOptions([
+            ("url", "http://10.0.0.1:8080, https://auth-b.internal:9443/"), ("acl", "synced"), ("token_file", tokenFile),
+        ])
+        #expect(options.urls == ["http://10.0.0.1:8080", "https://auth-b.internal:9443"])
+        #expect(options.url == "http://10.0.0.1:8080")
+        #expect(options.aclMode == .synced)
+        #expect(options.configPath == nil, "synced mode needs no config file on the broker host")
+        #expect(options.token == "broker-token-0123456789abcdef")
+    }
+
+    @Test func aTokenFileMustHoldOneToken() throws {
+        let folder = try TempFolder("plugin-token")
+        for content in ["", "\n", "two words\n", "a\nb\n"] {
+            let file = try folder.write("token", content)
+            #expect(throws: PluginOptionsError.self, "\(content.debugDescription)") { try PluginOptions([("acl", "http"), ("token_file", file)]) }
         }
     }
 }

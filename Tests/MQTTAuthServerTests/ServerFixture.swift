@@ -20,7 +20,8 @@ final class ServerFixture: Sendable {
     let now: Date
 
     /// `extraYAML` is appended to a config with one Supabase provider (HS256) and one API key.
-    init(extraYAML: String = "", responseBody: String = "json") throws {
+    /// `brokerYAML` holds more lines of the `broker` section, indented by two spaces.
+    init(extraYAML: String = "", responseBody: String = "json", brokerYAML: String = "") throws {
         folder = try TempFolder("server")
         configPath = folder.path + "/mqtt-authd.yml"
         let yaml = """
@@ -44,6 +45,7 @@ final class ServerFixture: Sendable {
               max_per_user: 3
             broker:
               response_body: \(responseBody)
+            \(brokerYAML)
             superusers: ["ops"]
             acl:
               rules:

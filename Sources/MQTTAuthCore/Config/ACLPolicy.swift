@@ -10,14 +10,13 @@ import Foundation
 ///  "superusers": ["ops"],
 ///  "rules": [{"user": "%", "topic": "users/%u/#", "permission": "pubsub"},
 ///            {"clients": "anonymous", "topic": "public/#", "permission": "subscribe"},
-///            {"clients": "all", "topic": "devices/%c/in", "permission": "subscribe"},
-///            {"user": "bob", "topic": "literal/%u", "permission": "publish", "placeholders": false}]}
+///            {"clients": "all", "topic": "devices/%c/in", "permission": "subscribe"}]}
 /// ```
 ///
 /// `user` takes the config's selectors (`%`, a name, `prefix%`); `clients` stands for the two
 /// acl-file forms without one (`topic` lines of no user: anonymous clients; `pattern` lines:
-/// every client). `placeholders: false` marks an acl-file `topic` line, where `%u` and `%c`
-/// are literal. `version` is the SHA-256 of the document without it, written with sorted keys,
+/// every client); an acl-file `topic` line holds no placeholder, so its topic reads the same
+/// either way. `version` is the SHA-256 of the document without it, written with sorted keys,
 /// so that daemons with the same rules serve the same version whatever their file names.
 package enum ACLPolicy {
     struct Document: Codable {
@@ -31,7 +30,6 @@ package enum ACLPolicy {
         var clients: String?
         var topic: String
         var permission: String
-        var placeholders: Bool?
     }
 
     /// The policy's version and its JSON text.
@@ -43,8 +41,6 @@ package enum ACLPolicy {
             case .anonymous: encoded.clients = "anonymous"
             case .everyone: encoded.clients = "all"
             }
-            let withPlaceholders = try? TopicPattern(parsing: rule.pattern.description)
-            if withPlaceholders?.levels != rule.pattern.levels { encoded.placeholders = false }
             return encoded
         }
         var document = Document(superusers: configuration.superusers, rules: rules)
@@ -81,7 +77,7 @@ package enum ACLPolicy {
             guard let permission = Permission(name: rule.permission) else {
                 throw RuleError("\(source): unknown permission '\(rule.permission.printable)'")
             }
-            let pattern = try TopicPattern(parsing: rule.topic, placeholders: rule.placeholders ?? true)
+            let pattern = try TopicPattern(parsing: rule.topic)
             rules.append(ACLRule(selector: selector, pattern: pattern, permission: permission, source: source))
         }
         if document.superusers.contains(where: \.isEmpty) { throw RuleError("the policy names an empty superuser") }

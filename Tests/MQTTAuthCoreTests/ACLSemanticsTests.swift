@@ -1,7 +1,7 @@
 import MQTTAuthCore
 import Testing
 
-@Suite("ACL semantics (DESIGN §3)")
+@Suite("ACL semantics (docs/architecture.md §3)")
 struct ACLSemanticsTests {
     @Test func userSelectors() throws {
         let acl = try compile([
@@ -180,7 +180,7 @@ struct ACLSemanticsTests {
     }
 }
 
-@Suite("Placeholders (DESIGN §3 placeholder safety)")
+@Suite("Placeholders (docs/architecture.md §3.4, placeholder safety)")
 struct PlaceholderTests {
     @Test func substitutesWholeLevels() throws {
         let acl = try compile([("%", "users/%u/#", .pubsub), ("%", "devices/%c/+", .publish)])

@@ -19,7 +19,7 @@ struct ClaimCase: Sendable, CustomTestStringConvertible {
     var testDescription: String { "\(name) → \(expected.testDescription)" }
 }
 
-@Suite("Token claims (DESIGN §5), HS256 with the JWT secret")
+@Suite("Token claims (docs/architecture.md §5), HS256 with the JWT secret")
 struct TokenClaimsTests {
     let clock = TokenTestClock()
 

@@ -64,3 +64,36 @@ struct OutageTests {
         }
     }
 }
+
+/// `sslmode` against a server with TLS (a self-signed certificate) and one without.
+@Suite("Shared store TLS")
+struct DatabaseTLSTests {
+    func prepare(_ url: String, ca: String? = nil) async throws {
+        var settings = try PostgresSettings.parse(url: url)
+        settings.caFile = ca
+        let store = try PostgresCredentialStore(settings: settings, logger: quietLogger)
+        try await store.prepare(now: t0, within: .seconds(30))
+    }
+
+    @Test func sslModesAreHonoured() async throws {
+        let cluster = try PostgresCluster(tls: true)
+        defer { cluster.stop() }
+        let database = try cluster.newDatabase()
+        // verify-full with the server's own certificate as the CA, by host name.
+        try await prepare(cluster.url(database: database, host: "localhost", sslMode: "verify-full"), ca: cluster.certificate)
+        // require: TLS, certificate not checked.
+        try await prepare(cluster.url(database: database, sslMode: "require"))
+        // verify-full against the system's CAs: a self-signed certificate is refused.
+        let refused = await #expect(throws: PostgresStoreError.self) {
+            try await prepare(cluster.url(database: database, host: "localhost", sslMode: "verify-full"))
+        }
+        #expect(refused?.description.contains("TLS") == true, "\(refused?.description ?? "")")
+        #expect(refused?.description.contains(cluster.password) == false)
+
+        let plain = try PostgresCluster.shared.get()
+        let noTLS = await #expect(throws: PostgresStoreError.self) {
+            try await prepare(plain.url(database: try plain.newDatabase(), sslMode: "require"))
+        }
+        #expect(noTLS?.description.contains("does not offer TLS") == true, "\(noTLS?.description ?? "")")
+    }
+}

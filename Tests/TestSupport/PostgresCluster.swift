@@ -30,7 +30,13 @@ package final class PostgresCluster: @unchecked Sendable {
     }()
     private static let sharedForExit = Mutex<PostgresCluster?>(nil)
 
-    package init() throws {
+    /// The server's certificate (PEM) when started with `tls`: self-signed for `localhost` and
+    /// 127.0.0.1, so it is its own CA.
+    package private(set) var certificate: String?
+    private var tlsOptions = ""
+
+    /// With `tls`, the server also accepts TLS, with a fresh self-signed certificate.
+    package init(tls: Bool = false) throws {
         guard let binaries = Self.findBinaries() else {
             throw DaemonFailure(message: "PostgreSQL's server is not installed (make deps installs Debian's postgresql)")
         }
@@ -45,6 +51,18 @@ package final class PostgresCluster: @unchecked Sendable {
             // The server refuses to run as root; the postgres user owns the folder.
             try run("/bin/chown", ["-R", "postgres:postgres", folder], asPostgres: false)
         }
+        if tls {
+            let key = folder + "/server.key"
+            let certificate = folder + "/server.crt"
+            try run("/usr/bin/openssl", [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-days", "2",
+                "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            ], asPostgres: false)
+            chmod(key, 0o600)
+            if getuid() == 0 { try run("/bin/chown", ["postgres:postgres", key, certificate], asPostgres: false) }
+            self.certificate = certificate
+            tlsOptions = " -c ssl=on -c ssl_cert_file=\(certificate) -c ssl_key_file=\(key)"
+        }
         try run(binaries + "/initdb", [
             "-D", folder + "/data", "-U", user, "--pwfile=" + folder + "/pwfile",
             "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--no-locale",
@@ -58,7 +76,7 @@ package final class PostgresCluster: @unchecked Sendable {
     package func start() throws {
         try run(binaries + "/pg_ctl", [
             "-D", folder + "/data", "-l", folder + "/server.log", "-w", "-t", "60",
-            "-o", "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=400",
+            "-o", "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=400" + tlsOptions,
             "start",
         ])
         stopped.withLock { $0 = false }
@@ -81,8 +99,8 @@ package final class PostgresCluster: @unchecked Sendable {
     }
 
     /// A URL for `database` with the cluster's password.
-    package func url(database: String, user: String? = nil, password: String? = nil) -> String {
-        "postgres://\(user ?? self.user):\(password ?? self.password)@127.0.0.1:\(port)/\(database)?sslmode=disable"
+    package func url(database: String, user: String? = nil, password: String? = nil, host: String = "127.0.0.1", sslMode: String = "disable") -> String {
+        "postgres://\(user ?? self.user):\(password ?? self.password)@\(host):\(port)/\(database)?sslmode=\(sslMode)"
     }
 
     /// Creates an empty database of a fresh name and returns its name.

@@ -13,13 +13,8 @@ rounds="${2:-3}"
 connections=32
 threads=2
 
-for package in wrk nginx-light; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing="${missing:-} $package"
-done
-if [ -n "${missing:-}" ]; then
-  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
-  $sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q $missing
-fi
+. scripts/bench/lib.sh
+need_packages wrk nginx-light
 
 swift build -c release --static-swift-stdlib --product mqtt-authd >/dev/null
 binary=.build/release/mqtt-authd
@@ -31,26 +26,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 port="$(free_port)"
 nginx_port="$(free_port)"
 secret="bench-jwt-secret-0123456789abcdef0123456789"
 key="sk_bench_key"
 
-cat > "$work/mqtt-authd.yml" <<YAML
-listen: "127.0.0.1:$port"
-database: "./store.sqlite"
-api_keys: [{name: bench, key: "$key"}]
-providers:
-  - {name: supabase, type: supabase, project_url: "https://bench.supabase.co", jwt_secret: "$secret"}
-credentials: {max_per_user: 20}
-# The benchmark measures throughput, not the limiter.
-rate_limits: {per_api_key: {rate: 0, burst: 1}}
-acl:
-  rules:
-    - {user: "%", topic: "users/%u/#", permission: pubsub}
-    - {user: "%", topic: "users/%u/admin/#", permission: deny}
-YAML
+bench_config "$port" "./store.sqlite" "$key" "$secret" "https://bench.supabase.co" \
+  '    - {user: "%", topic: "users/%u/admin/#", permission: deny}' > "$work/mqtt-authd.yml"
 "$binary" --config "$work/mqtt-authd.yml" --log-level warning 2>"$work/daemon.log" &
 daemon=$!
 
@@ -66,7 +48,7 @@ http {
 NGINX
 nginx -c "$work/nginx.conf"
 
-for _ in $(seq 100); do curl -s "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+wait_healthy "$port"
 
 # Request bodies for 1,000 users: tokens, and credentials issued by the daemon itself.
 python3 scripts/bench/make-bodies.py "http://127.0.0.1:$port" "$key" "$secret" "https://bench.supabase.co/auth/v1" 1000 "$work"

@@ -16,13 +16,8 @@ rounds="${2:-3}"
 connections=32
 threads=2
 
-for package in wrk postgresql; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing="${missing:-} $package"
-done
-if [ -n "${missing:-}" ]; then
-  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
-  $sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q $missing
-fi
+. scripts/bench/lib.sh
+need_packages wrk postgresql
 
 swift build -c release --static-swift-stdlib --product mqtt-authd >/dev/null
 binary=.build/release/mqtt-authd
@@ -36,7 +31,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 pg_port="$(free_port)"
 password="$(openssl rand -hex 16)"
 echo "$password" > "$work/pwfile"
@@ -46,30 +40,20 @@ as_postgres "$bindir/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w -o "-p $pg_port 
 
 secret="bench-jwt-secret-0123456789abcdef0123456789"
 key="sk_bench_key"
-start_daemon() { # name database
+start_daemon() { # name database; sets daemon_pid and daemon_port
   local port; port="$(free_port)"
   mkdir -p "$work/$1"
-  cat > "$work/$1/mqtt-authd.yml" <<YAML
-listen: "127.0.0.1:$port"
-database: "$2"
-api_keys: [{name: bench, key: "$key"}]
-providers:
-  - {name: supabase, type: supabase, project_url: "https://bench.supabase.co", jwt_secret: "$secret"}
-credentials: {max_per_user: 20}
-# The benchmark measures throughput, not the limiter.
-rate_limits: {per_api_key: {rate: 0, burst: 1}}
-acl:
-  rules:
-    - {user: "%", topic: "users/%u/#", permission: pubsub}
-YAML
-  PGPASSWORD="$password" "$binary" --config "$work/$1/mqtt-authd.yml" --log-level warning 2>"$work/$1/daemon.log" &
-  echo "$! $port"
+  bench_config "$port" "$2" "$key" "$secret" "https://bench.supabase.co" > "$work/$1/mqtt-authd.yml"
+  PGPASSWORD="$password" "$binary" --config "$work/$1/mqtt-authd.yml" --log-level warning >/dev/null 2>"$work/$1/daemon.log" &
+  daemon_pid=$!
+  daemon_port=$port
 }
-read -r sqlite_daemon sqlite_port < <(start_daemon sqlite "./store.sqlite")
-read -r postgres_daemon postgres_port < <(start_daemon postgres "postgres://authd:\${PGPASSWORD}@127.0.0.1:$pg_port/postgres?sslmode=disable")
-for port in "$sqlite_port" "$postgres_port"; do
-  for _ in $(seq 100); do curl -s "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-done
+start_daemon sqlite "./store.sqlite"
+sqlite_daemon=$daemon_pid; sqlite_port=$daemon_port
+start_daemon postgres "postgres://authd:\${PGPASSWORD}@127.0.0.1:$pg_port/postgres?sslmode=disable"
+postgres_daemon=$daemon_pid; postgres_port=$daemon_port
+wait_healthy "$sqlite_port"
+wait_healthy "$postgres_port"
 for name in sqlite postgres; do
   port_var="${name}_port"
   python3 scripts/bench/make-bodies.py "http://127.0.0.1:${!port_var}" "$key" "$secret" "https://bench.supabase.co/auth/v1" 1000 "$work/$name"

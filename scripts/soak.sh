@@ -16,24 +16,14 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; e
 work="$(mktemp -d)"
 cleanup() { [ -n "${daemon:-}" ] && kill "$daemon" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
+. scripts/bench/lib.sh
+port="$(free_port)"
 secret="soak-jwt-secret-0123456789abcdef0123456789"
 key="sk_soak_key"
-cat > "$work/mqtt-authd.yml" <<YAML
-listen: "127.0.0.1:$port"
-database: "./store.sqlite"
-api_keys: [{name: soak, key: "$key"}]
-providers:
-  - {name: supabase, type: supabase, project_url: "https://soak.supabase.co", jwt_secret: "$secret"}
-credentials: {max_per_user: 20}
-rate_limits: {per_api_key: {rate: 0, burst: 1}}
-acl:
-  rules:
-    - {user: "%", topic: "users/%u/#", permission: pubsub}
-YAML
+bench_config "$port" "./store.sqlite" "$key" "$secret" "https://soak.supabase.co" > "$work/mqtt-authd.yml"
 "$binary" --config "$work/mqtt-authd.yml" --log-level warning 2>"$work/daemon.log" &
 daemon=$!
-for _ in $(seq 100); do curl -s "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+wait_healthy "$port"
 python3 scripts/bench/make-bodies.py "http://127.0.0.1:$port" "$key" "$secret" "https://soak.supabase.co/auth/v1" 1000 "$work"
 
 load() { # name path bodies [key] -> one RESULT line (with 5xx counted by soak.lua)

@@ -183,12 +183,8 @@ package final class PostgresCredentialStore: CredentialStore, Service {
         maxPerUser: Int,
         now: Date
     ) async throws -> IssuedCredential {
-        precondition(maxPerUser >= 1, "maxPerUser must leave room for the new credential")
-        try CredentialRules.validateUsername(username)
-        let expires = UnixTime.seconds(expiresAt)
-        guard UnixTime.date(expires) > now else { throw CredentialStoreError.alreadyExpired }
-        let password = CredentialRules.newPassword()
-        let hash = ByteBuffer(bytes: CredentialRules.hash(password))
+        let new = try NewCredential(username: username, expiresAt: expiresAt, maxPerUser: maxPerUser, now: now)
+        let (hash, expires) = (ByteBuffer(bytes: new.hash), new.expires)
         let created = UnixTime.seconds(now)
         var attempt = -1
         while attempt < 100 {
@@ -215,13 +211,13 @@ package final class PostgresCredentialStore: CredentialStore, Service {
             index.withLock { $0.apply(outcome.read, for: outcome.username) }
             logger.debug("issued a credential", metadata: [
                 "credential.username": "\(outcome.username)",
-                "credential.expires_at": "\(UnixTime.date(expires).formatted(.iso8601))",
+                "credential.expires_at": "\(new.expiresAt.formatted(.iso8601))",
                 "credential.active_for_user": "\(outcome.read.entries.count)",
                 "credential.dropped": "\(outcome.dropped)",
                 "identity.provider": "\(provider)",
                 "identity.new": "\(outcome.isNew)",
             ])
-            return IssuedCredential(username: outcome.username, password: password, expiresAt: UnixTime.date(expires))
+            return IssuedCredential(username: outcome.username, password: new.password, expiresAt: new.expiresAt)
         }
         throw CredentialStoreError("cannot store the credential: \(PostgresStoreError.noFreeUsername)")
     }

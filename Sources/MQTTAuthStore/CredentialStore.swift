@@ -1,4 +1,5 @@
 import Foundation
+import MQTTAuthCore
 
 /// Where issued credentials live: `SQLiteCredentialStore` (one daemon, the embedded default) or
 /// the PostgreSQL store of `MQTTAuthPostgres` (several daemons on one database). Both keep an
@@ -67,4 +68,27 @@ extension CredentialStore {
         case .askStore: await checkInStore(username: username, password: password, now: now)
         }
     }
+}
+
+/// What every store checks and makes before it writes a credential: the username is valid, the
+/// expiry (rounded down to a whole second) is still ahead, and a new password with its hash.
+package struct NewCredential: Sendable {
+    /// The plaintext, returned once to the caller; never stored or logged.
+    package let password: String
+    package let hash: [UInt8]
+    /// Whole Unix seconds.
+    package let expires: Int64
+
+    /// - Throws: `CredentialError` for an invalid `username`; `CredentialStoreError` for an
+    ///   expiry not after `now`.
+    package init(username: String, expiresAt: Date, maxPerUser: Int, now: Date) throws {
+        precondition(maxPerUser >= 1, "maxPerUser must leave room for the new credential")
+        try CredentialRules.validateUsername(username)
+        expires = UnixTime.seconds(expiresAt)
+        guard UnixTime.date(expires) > now else { throw CredentialStoreError.alreadyExpired }
+        password = CredentialRules.newPassword()
+        hash = CredentialRules.hash(password)
+    }
+
+    package var expiresAt: Date { UnixTime.date(expires) }
 }

@@ -33,25 +33,21 @@ extension SQLiteCredentialStore {
         maxPerUser: Int,
         now: Date
     ) async throws -> IssuedCredential {
-        precondition(maxPerUser >= 1, "maxPerUser must leave room for the new credential")
-        try CredentialRules.validateUsername(username)
-        let expires = UnixTime.seconds(expiresAt)
-        guard UnixTime.date(expires) > now else { throw CredentialStoreError.alreadyExpired }
-        let password = CredentialRules.newPassword()
+        let new = try NewCredential(username: username, expiresAt: expiresAt, maxPerUser: maxPerUser, now: now)
         let request = IssueRequest(
             provider: provider, subject: subject, username: username,
-            hash: CredentialRules.hash(password), expires: expires, now: now, maxPerUser: maxPerUser
+            hash: new.hash, expires: new.expires, now: now, maxPerUser: maxPerUser
         )
         let outcome = try await issues.submit(request)
         logger.debug("issued a credential", metadata: [
             "credential.username": "\(outcome.username)",
-            "credential.expires_at": "\(UnixTime.date(expires).formatted(.iso8601))",
+            "credential.expires_at": "\(new.expiresAt.formatted(.iso8601))",
             "credential.active_for_user": "\(outcome.active.count)",
             "credential.dropped": "\(outcome.dropped)",
             "identity.provider": "\(provider)",
             "identity.new": "\(outcome.newIdentity)",
         ])
-        return IssuedCredential(username: outcome.username, password: password, expiresAt: UnixTime.date(expires))
+        return IssuedCredential(username: outcome.username, password: new.password, expiresAt: new.expiresAt)
     }
 }
 

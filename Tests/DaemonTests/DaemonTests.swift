@@ -54,14 +54,7 @@ final class DaemonTests {
     }
 
     func post(_ daemon: DaemonProcess, _ path: String, _ body: String, key: String? = nil, scheme: String = "http") async throws -> (Int, String) {
-        var request = HTTPClientRequest(url: "\(scheme)://127.0.0.1:\(daemon.port)\(path)")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
-        request.body = .bytes(ByteBuffer(string: body))
-        let response = try await client.execute(request, timeout: .seconds(10))
-        let bytes = try await response.body.collect(upTo: 1 << 20)
-        return (Int(response.status.code), String(buffer: bytes))
+        try await DaemonHTTP(client: client).post(daemon.port, path, body, key: key, scheme: scheme)
     }
 
     func token(subject: String, ttl: Int = 3600) async throws -> String {

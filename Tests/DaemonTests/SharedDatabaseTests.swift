@@ -208,8 +208,8 @@ struct DaemonHTTP: Sendable {
         return (status, (username, password))
     }
 
-    func post(_ port: Int, _ path: String, _ body: String, key: String? = nil) async throws -> (Int, String) {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+    func post(_ port: Int, _ path: String, _ body: String, key: String? = nil, scheme: String = "http") async throws -> (Int, String) {
+        var request = HTTPClientRequest(url: "\(scheme)://127.0.0.1:\(port)\(path)")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }

@@ -23,7 +23,7 @@ final class SharedDatabaseTests {
     }
 
     /// A config for `database` on `cluster`, its password read from the environment.
-    func writeConfig(_ name: String, cluster: PostgresCluster, database: String, extra: String = "") throws -> String {
+    func writeConfig(_ name: String, cluster: PostgresCluster, database: String, extra: String = "", username: String = "uuid") throws -> String {
         let url = cluster.url(database: database, password: "${TEST_PG_PASSWORD}")
         let yaml = """
             listen: "127.0.0.1:0"
@@ -36,6 +36,7 @@ final class SharedDatabaseTests {
                 type: supabase
                 project_url: "\(DaemonTests.projectURL)"
                 jwt_secret: "${TEST_JWT_SECRET}"
+                username: \(username)
             acl:
               rules:
                 - {user: "%", topic: "users/%u/#", permission: pubsub}
@@ -79,6 +80,56 @@ final class SharedDatabaseTests {
             #expect(!daemon.log.contains(cluster.password), "the database password is in a log")
             #expect(daemon.log.contains("postgres://authd:***@127.0.0.1:\(cluster.port)/\(database)"))
         }
+    }
+
+    @Test func racingExchangesOnTwoDaemonsNeverGiveTwoIdentitiesOneName() async throws {
+        let cluster = try PostgresCluster.shared.get()
+        let config = try writeConfig("race.yml", cluster: cluster, database: try cluster.newDatabase(), extra: "credentials: {max_per_user: 2}", username: "email")
+        let a = try start(config, cluster: cluster, log: "race-a.log")
+        let b = try start(config, cluster: cluster, log: "race-b.log")
+        let http = self.http
+        let ports = [a.port, b.port]
+        // 100 identities with one email address, each exchanging on both daemons at once.
+        let answers = try await withThrowingTaskGroup(of: (String, Int, DaemonTests.Credential?).self) { group in
+            for index in 0..<100 {
+                for port in ports {
+                    group.addTask {
+                        let (status, credential) = try await http.exchange(port, subject: "racer-\(index)", email: "Same.Person@example.com")
+                        return ("racer-\(index)", status, credential)
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(answers.allSatisfy { $0.1 == 200 }, "\(answers.map(\.1).filter { $0 != 200 })")
+        var names: [String: Set<String>] = [:]
+        for (subject, _, credential) in answers { if let credential { names[subject, default: []].insert(credential.username) } }
+        #expect(names.values.allSatisfy { $0.count == 1 }, "an identity got two names")
+        #expect(Set(names.values.compactMap(\.first)).count == 100, "two identities share a name")
+        #expect(names.values.contains(["same_person_example_com"]))
+        // Each credential works at both daemons; then max_per_user holds across them.
+        for (_, _, credential) in answers.prefix(20) {
+            let credential = try #require(credential)
+            for port in ports { #expect(try await auth(port, credential) == 200) }
+        }
+        var issued: [DaemonTests.Credential] = []
+        for round in 0..<3 {
+            issued.append(try #require(try await http.exchange(ports[round % 2], subject: "capped", email: "capped@example.com").credential))
+        }
+        for port in ports {
+            // The other daemon's memory follows within a second (the change feed).
+            var status = 0
+            for _ in 0..<50 {
+                status = try await auth(port, issued[0])
+                if status == 403 { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(status == 403, "the oldest of three with max_per_user 2 is dropped everywhere")
+            #expect(try await auth(port, issued[2]) == 200)
+        }
+        a.signal(SIGTERM)
+        b.signal(SIGTERM)
+        #expect(a.waitForExit() == 0 && b.waitForExit() == 0)
     }
 
     @Test func everyAnsweredCredentialSurvivesKill9OfOneDaemon() async throws {
@@ -199,8 +250,8 @@ final class SharedDatabaseTests {
 struct DaemonHTTP: Sendable {
     let client: HTTPClient
 
-    func exchange(_ port: Int, subject: String) async throws -> (status: Int, credential: DaemonTests.Credential?) {
-        let token = try await DevToken.mint(secret: Array(DaemonTests.secret.utf8), issuer: DaemonTests.projectURL + "/auth/v1", subject: subject, email: "\(subject)@example.com", ttl: 3600, now: Date())
+    func exchange(_ port: Int, subject: String, email: String? = nil) async throws -> (status: Int, credential: DaemonTests.Credential?) {
+        let token = try await DevToken.mint(secret: Array(DaemonTests.secret.utf8), issuer: DaemonTests.projectURL + "/auth/v1", subject: subject, email: email ?? "\(subject)@example.com", ttl: 3600, now: Date())
         let (status, body) = try await post(port, "/v2/tokens/exchange", #"{"provider":"supabase","token":"\#(token)"}"#, key: DaemonTests.apiKey)
         guard status == 200, let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
               let username = json["mqtt_username"] as? String, let password = json["mqtt_password"] as? String

@@ -82,7 +82,11 @@ package final class PostgresCredentialStore: CredentialStore, Service {
         pool.options.maximumConnections = settings.poolSize
         pool.options.minimumConnections = 0
         pool.options.connectTimeout = settings.timeout
-        client = PostgresClient(configuration: pool, backgroundLogger: logger)
+        // The pool logs every failed connection attempt at info, dozens a second in an outage:
+        // the store reports outages itself, once (`noteFailure`).
+        var background = logger
+        background.logLevel = max(logger.logLevel, .warning)
+        client = PostgresClient(configuration: pool, backgroundLogger: background)
         misses = Mutex(MissLookups(rate: settings.missLookupRate, burst: settings.missLookupBurst))
         (refetchWakes, wakeRefetch) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -324,13 +328,14 @@ package final class PostgresCredentialStore: CredentialStore, Service {
     /// itself answered (a server error means it is up).
     func noteFailure(_ error: any Error, _ what: String) {
         let serverAnswered = (error as? PSQLError)?.serverInfo != nil
-        if !serverAnswered, reachable.exchange(false, ordering: .relaxed) {
-            logger.error("the credential database is unreachable: broker checks are answered from memory, exchanges get 503", metadata: [
-                "while": "\(what)",
-                "error": "\(PostgresStoreError.reason(error))",
-            ])
+        let metadata: Logger.Metadata = ["while": "\(what)", "error": "\(PostgresStoreError.reason(error))"]
+        if serverAnswered {
+            logger.warning("a database call failed", metadata: metadata)
+        } else if reachable.exchange(false, ordering: .relaxed) {
+            logger.error("the credential database is unreachable: broker checks are answered from memory, exchanges get 503", metadata: metadata)
         } else {
-            logger.warning("a database call failed", metadata: ["while": "\(what)", "error": "\(PostgresStoreError.reason(error))"])
+            // Already reported: an outage logs once, not at every reconnection attempt.
+            logger.debug("the credential database is still unreachable", metadata: metadata)
         }
     }
 }

@@ -78,6 +78,10 @@ let package = Package(
                 "MQTTAuthCore",
                 "MQTTAuthStore",
                 "MQTTAuthPostgres",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -98,9 +102,15 @@ let package = Package(
         .executableTarget(
             name: "mqtt-authd",
             dependencies: [
+                "MQTTAuthCore",
                 "MQTTAuthServer",
                 "MQTTAuthStore",
                 "MQTTAuthPostgres",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -175,7 +185,11 @@ let package = Package(
         ),
         .testTarget(
             name: "MQTTAuthCoreTests",
-            dependencies: ["MQTTAuthCore", "TestSupport", "CMosquitto"],
+            dependencies: [
+                "MQTTAuthCore", "TestSupport", "CMosquitto",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -199,8 +213,16 @@ let package = Package(
         .testTarget(
             name: "MQTTAuthServerTests",
             dependencies: [
+                "MQTTAuthCore",
                 "MQTTAuthServer",
+                "MQTTAuthStore",
                 "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -40,7 +40,7 @@ trap 'rm -rf "$work"' EXIT
 if env -u LD_LIBRARY_PATH timeout 20 mosquitto -c "$work/mosquitto.conf" > "$work/log" 2>&1; then
   echo "mosquitto started with a bad plugin option" >&2; cat "$work/log" >&2; exit 1
 fi
-if ! grep -q "plugin_opt_acl must be local or http" "$work/log"; then
+if ! grep -q "plugin_opt_acl must be local, http or synced" "$work/log"; then
   echo "the release plugin did not load into mosquitto:" >&2; cat "$work/log" >&2; exit 1
 fi
 echo "libMosquittoAuthPlugin.so: loads into Debian's mosquitto and checks its options"

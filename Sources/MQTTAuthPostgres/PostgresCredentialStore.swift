@@ -130,12 +130,12 @@ package final class PostgresCredentialStore: CredentialStore, Service {
 
     package func check(username: String, password: String, now: Date) -> CredentialCheck {
         let hash = CredentialRules.hash(password)
-        let entries = index.withLock { $0.credentials.entries(for: username) }
+        let (entries, known) = index.withLock { ($0.credentials.entries(for: username), $0.revision(of: username) != nil) }
         if let expiresAt = CredentialIndex.match(hash, in: entries, now: now) { return .valid(expiresAt: expiresAt) }
         // Fail closed without waiting while the database is known to be down.
         guard reachable.load(ordering: .relaxed) else { return .invalid }
         let key = MissLookups.Key(username: username, hash: hash)
-        return misses.withLock { $0.admit(key) } ? .askStore : .invalid
+        return misses.withLock { $0.admit(key, knownUser: known) } ? .askStore : .invalid
     }
 
     /// A miss look-up waits at most this long: a broker is waiting on the answer.

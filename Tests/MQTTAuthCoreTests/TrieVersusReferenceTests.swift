@@ -128,3 +128,12 @@ struct TrieVersusReferenceTests {
         }
     }
 }
+
+@Suite("Trie layout")
+struct TrieLayoutTests {
+    /// The compiled trie reads nodes and edges at fixed byte offsets; a type that grows past
+    /// its cells would make those reads wrong, so the sizes are part of the contract.
+    @Test func cellNodeEdgeAndSlotSizesMatchTheOffsets() {
+        #expect(TrieLayout.sizesHold)
+    }
+}

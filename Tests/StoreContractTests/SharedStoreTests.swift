@@ -90,13 +90,29 @@ struct SharedStoreTests {
 
     @Test func lookUpsOfUnknownPasswordsAreBounded() async throws {
         let location = try StoreLocation(.postgres)
-        try await location.withStore(now: t0, configure: { $0.missLookupRate = 0.001; $0.missLookupBurst = 3 }) { store in
-            let issued = try await store.issue("frank")
-            let guesses = (0..<5).map { _ in CredentialRules.newPassword() }
-            let answers = guesses.map { store.check(username: "nobody-\($0.prefix(6))", password: $0, now: t0) }
-            #expect(answers == [.askStore, .askStore, .askStore, .invalid, .invalid])
-            // Known credentials are answered from memory whatever the bucket holds.
-            #expect(store.check(username: "frank", password: issued.password, now: t0) == .valid(expiresAt: at(3600)))
+        let limited: @Sendable (inout PostgresSettings) -> Void = { $0.missLookupRate = 0.001; $0.missLookupBurst = 3 }
+        try await location.withStore(now: t0, configure: limited) { a in
+            try await location.withStore(now: t0, configure: limited) { b in
+                let issued = try await a.issue("frank")
+                // (Waiting on the feed, not on `check`, which would spend the bucket.)
+                #expect(await eventually { b.activeCount(now: t0) == 1 })
+                // Unknown usernames share one bucket: three look-ups, then refusals from memory.
+                let guesses = (0..<5).map { _ in CredentialRules.newPassword() }
+                let answers = guesses.map { b.check(username: "nobody-\($0.prefix(6))", password: $0, now: t0) }
+                #expect(answers == [.askStore, .askStore, .askStore, .invalid, .invalid])
+                // Known credentials are answered from memory whatever the buckets hold ...
+                #expect(b.check(username: "frank", password: issued.password, now: t0) == .valid(expiresAt: at(3600)))
+                // ... and a known user's new credential from another daemon is still looked up,
+                // though the guesser emptied the shared bucket.
+                let fresh = try await a.issue("frank")
+                let first = b.check(username: "frank", password: fresh.password, now: t0)
+                #expect(first == .askStore || first == .valid(expiresAt: at(3600)))
+                #expect(await b.verify(username: "frank", password: fresh.password, now: t0) == at(3600))
+                // A guesser aiming at that user gets that user's few look-ups, no more.
+                let aimed = (0..<8).map { _ in b.check(username: "frank", password: CredentialRules.newPassword(), now: t0) }
+                #expect(aimed.filter { $0 == .askStore }.count <= 5)
+                #expect(aimed.suffix(3).allSatisfy { $0 == .invalid })
+            }
         }
         try await location.withStore(now: t0, configure: { $0.missLookupBurst = 10 }) { store in
             let guess = CredentialRules.newPassword()

@@ -25,6 +25,7 @@ package struct CompiledACL: Sendable {
 
     package init(superusers: some Sequence<String>, rules: [ACLRule]) {
         precondition(rules.count < Int32.max, "rule indexes are stored as Int32")
+        precondition(TrieLayout.sizesHold, "the trie's cell layout does not match the sizes of its node, edge and slot types")
         var exact: [String: TopicTrieBuilder] = [:]
         var prefixes: [String: TopicTrieBuilder] = [:]
         var shared: [UserSelector: TopicTrieBuilder] = [:]

@@ -22,6 +22,9 @@ struct EdgeTable: Sendable {
         var word1: UInt64 = 0
     }
 
+    /// The size of one slot, which the layout assumes to be 32 bytes (`TrieLayout.sizesHold`).
+    static var slotSize: Int { MemoryLayout<Slot>.stride }
+
     /// A key prepared for hashing and comparing.
     private struct Key {
         var hash: UInt64

@@ -1,5 +1,5 @@
 /// Flattens compile-time tries into the cells, edge table and key arena of a `CompiledACL`.
-struct TrieLayout {
+package struct TrieLayout {
     /// The edge parent that is not a node: the set keyed by whole usernames.
     static let exactUserParent: Int32 = -2
     /// Prefix-trie nodes are edge parents numbered below `prefixBase`, apart from topic nodes.
@@ -98,5 +98,18 @@ struct TrieLayout {
             let target = add(builder)
             prefixTargets[current] = target
         }
+    }
+}
+
+extension TrieLayout {
+    /// The sizes the byte offsets of `TrieCells.node`, `TrieCells.edge(of:_:)` and the edge
+    /// table assume: 16-byte cells, a node within one cell, an inline edge in two, 32-byte slots.
+    /// A field added to any of them must keep these, or the offsets must change with it;
+    /// `CompiledACL.init` refuses to build a trie when they do not hold.
+    package static var sizesHold: Bool {
+        MemoryLayout<TrieCell>.size == 16 && MemoryLayout<TrieCell>.stride == 16
+            && MemoryLayout<TrieNode>.size <= 16 && MemoryLayout<TrieNode>.alignment <= MemoryLayout<TrieCell>.alignment
+            && MemoryLayout<InlineEdge>.size == 32 && MemoryLayout<InlineEdge>.alignment <= MemoryLayout<TrieCell>.alignment
+            && EdgeTable.slotSize == 32
     }
 }

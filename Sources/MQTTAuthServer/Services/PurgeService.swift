@@ -13,7 +13,7 @@ struct PurgeService: Service {
     let now: @Sendable () -> Date
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown { await loop() }
+        await cancelWhenGracefulShutdown { await loop() }
     }
 
     private func loop() async {

@@ -57,20 +57,26 @@ extension PostgresCredentialStore {
         }
     }
 
-    /// `u<revision>:<username>`: refetch the user unless memory already has that revision;
-    /// `p<unix seconds>`: credentials expiring by then were purged.
+    /// A notice: lines `u<revision>:<username>` (refetch each user unless memory already has
+    /// that revision), or `p<unix seconds>` (credentials expiring by then were purged).
     func handle(_ payload: String) {
-        if payload.hasPrefix("u"), let colon = payload.firstIndex(of: ":") {
-            let username = String(payload[payload.index(after: colon)...])
-            let revision = Int64(payload[payload.index(after: payload.startIndex)..<colon])
-            if let revision, let known = index.withLock({ $0.revision(of: username) }), known >= revision { return }
-            pendingUsers.withLock { _ = $0.insert(username) }
-            wakeRefetch.yield()
-        } else if payload.hasPrefix("p"), let seconds = Int64(payload.dropFirst()) {
+        if payload.hasPrefix("p"), let seconds = Int64(payload.dropFirst()) {
             index.withLock { $0.removeExpired(now: UnixTime.date(seconds)) }
-        } else {
-            logger.warning("ignored an unknown change notice", metadata: ["notice.length": "\(payload.utf8.count)"])
+            return
         }
+        var wanted: [String] = []
+        for line in payload.split(separator: "\n") {
+            guard line.hasPrefix("u"), let colon = line.firstIndex(of: ":"), let revision = Int64(line[line.index(after: line.startIndex)..<colon]) else {
+                logger.warning("ignored an unknown change notice", metadata: ["notice.length": "\(payload.utf8.count)"])
+                return
+            }
+            let username = String(line[line.index(after: colon)...])
+            if let known = index.withLock({ $0.revision(of: username) }), known >= revision { continue }
+            wanted.append(username)
+        }
+        guard !wanted.isEmpty else { return }
+        pendingUsers.withLock { $0.formUnion(wanted) }
+        wakeRefetch.yield()
     }
 
     /// Refetches the announced users, all that are waiting in one query.

@@ -15,7 +15,7 @@ import Synchronization
 /// - **Writes** (`issue`, `purgeExpired`) go to the database through `client`, a pool of
 ///   `settings.poolSize` connections, each bounded by `settings.timeout`; an exchange answers
 ///   only after its transaction committed (PostgreSQL's `synchronous_commit`, on by default,
-///   makes that durable).
+///   makes that durable). Concurrent exchanges share one transaction, as on SQLite.
 /// - **Reads** for broker checks come from memory. A miss asks the database (`checkInStore`),
 ///   within the bound of `MissLookups`, and refuses when it cannot.
 /// - **Following other daemons**: every change of a user's credentials is announced on the
@@ -38,6 +38,8 @@ package final class PostgresCredentialStore: CredentialStore, Service {
     let refetchWakes: AsyncStream<Void>
     /// Set when a refetch failed: `run()` then reads everything again.
     let needsResync = Atomic<Bool>(false)
+    /// Concurrent exchanges, written together (`PostgresCredentialStore+issue.swift`).
+    let issues: IssueQueue<PendingIssue, IssueOutcome>
 
     /// Builds the store and its pool; connects nothing yet.
     ///
@@ -89,6 +91,14 @@ package final class PostgresCredentialStore: CredentialStore, Service {
         client = PostgresClient(configuration: pool, backgroundLogger: background)
         misses = Mutex(MissLookups(rate: settings.missLookupRate, burst: settings.missLookupBurst))
         (refetchWakes, wakeRefetch) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        // The queue's writer is this store, which does not exist yet: it is reached through a
+        // weak reference set below.
+        let owner = WeakStore()
+        issues = IssueQueue { batch in
+            guard let store = owner.store else { return batch.map { _ in .failure(CredentialStoreError("the credential store is closed")) } }
+            return await store.write(batch)
+        }
+        owner.store = self
     }
 
     /// Runs the connection pool until cancelled (what the daemon does with `client` as a
@@ -176,82 +186,6 @@ package final class PostgresCredentialStore: CredentialStore, Service {
         reachable.load(ordering: .relaxed) ? settings.timeout : min(settings.timeout, .seconds(1))
     }
 
-    /// Candidate names sent with one call of `issue_credential`.
-    static let candidatesPerCall = 4
-
-    package func issue(
-        provider: String,
-        subject: String,
-        username: String,
-        expiresAt: Date,
-        maxPerUser: Int,
-        now: Date
-    ) async throws -> IssuedCredential {
-        let new = try NewCredential(username: username, expiresAt: expiresAt, maxPerUser: maxPerUser, now: now)
-        let (hash, expires) = (ByteBuffer(bytes: new.hash), new.expires)
-        let created = UnixTime.seconds(now)
-        var attempt = -1
-        while attempt < 100 {
-            var candidates: [String] = []
-            while candidates.count < Self.candidatesPerCall, attempt < 100 {
-                candidates.append(attempt < 0 ? username : CredentialRules.disambiguated(username, provider: provider, subject: subject, attempt: attempt))
-                attempt += 1
-            }
-            let call = candidates
-            let outcome: IssueOutcome?
-            do {
-                outcome = try await withDeadline(writeTimeout, "storing a credential") { [self] in
-                    try await client.withTransaction(logger: logger) { connection in
-                        try await Self.issueCall(connection, provider: provider, subject: subject, candidates: call,
-                                                 hash: hash, expires: expires, now: created, maxPerUser: maxPerUser, logger: logger)
-                    }
-                }
-                markReachable()
-            } catch {
-                noteFailure(error, "storing a credential")
-                throw CredentialStoreError("cannot store the credential: \(PostgresStoreError.reason(error))")
-            }
-            guard let outcome else { continue }
-            index.withLock { $0.apply(outcome.read, for: outcome.username) }
-            logger.debug("issued a credential", metadata: [
-                "credential.username": "\(outcome.username)",
-                "credential.expires_at": "\(new.expiresAt.formatted(.iso8601))",
-                "credential.active_for_user": "\(outcome.read.entries.count)",
-                "credential.dropped": "\(outcome.dropped)",
-                "identity.provider": "\(provider)",
-                "identity.new": "\(outcome.isNew)",
-            ])
-            return IssuedCredential(username: outcome.username, password: new.password, expiresAt: new.expiresAt)
-        }
-        throw CredentialStoreError("cannot store the credential: \(PostgresStoreError.noFreeUsername)")
-    }
-
-    struct IssueOutcome: Sendable {
-        var username: String
-        var isNew: Bool
-        var dropped: Int
-        var read: SyncedIndex.Read
-    }
-
-    /// One call of `issue_credential`: nil when every candidate name is taken.
-    static func issueCall(
-        _ connection: PostgresConnection, provider: String, subject: String, candidates: [String],
-        hash: ByteBuffer, expires: Int64, now: Int64, maxPerUser: Int, logger: Logger
-    ) async throws -> IssueOutcome? {
-        let rows = try await connection.query("""
-            SELECT o_username, o_new, o_dropped, o_revision, o_id, o_hash, o_expires
-            FROM mqtt_authd.issue_credential(\(provider), \(subject), \(candidates), \(hash), \(expires), \(now), \(Int32(clamping: maxPerUser)))
-            """, logger: logger)
-        var outcome: IssueOutcome?
-        for try await (username, isNew, dropped, revision, id, hash, expires) in rows.decode((String, Bool, Int32, Int64, Int64, ByteBuffer, Int64).self) {
-            if outcome == nil {
-                outcome = IssueOutcome(username: username, isNew: isNew, dropped: Int(dropped), read: .init(revision: revision, entries: []))
-            }
-            outcome!.read.entries.append(CredentialIndex.Entry(id: id, hash: Array(hash.readableBytesView), expiresAt: UnixTime.date(expires)))
-        }
-        return outcome
-    }
-
     package func purgeExpired(now: Date) async throws -> Int {
         let cutoff = UnixTime.seconds(now)
         let purged: Int
@@ -337,5 +271,19 @@ package final class PostgresCredentialStore: CredentialStore, Service {
             // Already reported: an outage logs once, not at every reconnection attempt.
             logger.debug("the credential database is still unreachable", metadata: metadata)
         }
+    }
+}
+
+/// A weak reference to a store, for the closure that writes its batches.
+final class WeakStore: Sendable {
+    private let reference = Mutex(Reference())
+
+    private struct Reference {
+        weak var store: PostgresCredentialStore?
+    }
+
+    var store: PostgresCredentialStore? {
+        get { reference.withLock { $0.store } }
+        set { reference.withLock { $0.store = newValue } }
     }
 }

@@ -13,19 +13,22 @@ import PostgresNIO
 /// - `credentials`: one row per credential, holding only the SHA-256 of its password. Ids
 ///   grow; within one user they grow in commit order, because `issue_credential` locks the
 ///   identity's row first.
-/// - `issue_credential(...)`: what one exchange writes (docs/architecture.md §4 and §9): bind
-///   the identity (trying the candidate names in order; a name another identity took first is
-///   skipped by the UNIQUE constraint, not by a lock in some process), lock it, insert the
-///   credential, drop expired and over-the-cap ones, and announce the user on the channel
-///   `mqtt_authd`. It returns no row when every candidate is taken, and then the caller tries
-///   the next candidates.
+/// - `issue_credentials(...)`: what a batch of exchanges writes, in one statement of one
+///   transaction (docs/architecture.md §4 and §9). For each request: lock the identity's row
+///   (bumping its revision), or bind it, trying the candidate names in order (a name another
+///   identity took first is skipped by the UNIQUE constraint, not by a lock in some process);
+///   insert the credential; drop expired and over-the-cap ones; return the new credential's id
+///   and the dropped ones' (memory applies them as a change to what it knew at the revision
+///   before, or refetches the user).
+///   A request whose candidates are all taken gets no row, and the caller sends it again with
+///   the next candidates. The users are announced on the channel `mqtt_authd`, one line each.
 ///
 /// Times are whole Unix seconds (bigint, UTC), as in the SQLite store.
 enum PostgresSchema {
     /// The lock key of migrations: "mqttauth" in ASCII.
     static let migrationLock: Int64 = 0x6d71_7474_6175_7468
-    /// The channel that carries changes to every daemon: `u<revision>:<username>` when a
-    /// user's credentials changed, `p<unix seconds>` when credentials expiring by then were purged.
+    /// The channel that carries changes to every daemon: lines `u<revision>:<username>` when
+    /// users' credentials changed, `p<unix seconds>` when credentials expiring by then were purged.
     static let channel = "mqtt_authd"
 
     /// Migration n (1-based) is `migrations[n - 1]`, a list of statements.
@@ -53,57 +56,70 @@ enum PostgresSchema {
             "CREATE INDEX credentials_by_username ON mqtt_authd.credentials (username, id)",
             "CREATE INDEX credentials_by_expiry ON mqtt_authd.credentials (expires_at)",
             """
-            CREATE FUNCTION mqtt_authd.issue_credential(
-                p_provider text, p_subject text, p_candidates text[], p_hash bytea,
-                p_expires bigint, p_now bigint, p_max integer)
-            RETURNS TABLE (o_username text, o_new boolean, o_dropped integer, o_revision bigint,
-                           o_id bigint, o_hash bytea, o_expires bigint)
+            CREATE FUNCTION mqtt_authd.issue_credentials(
+                p_providers text[], p_subjects text[], p_candidates text[], p_per integer,
+                p_hashes bytea[], p_expires bigint[], p_nows bigint[], p_maxes integer[])
+            RETURNS TABLE (o_index integer, o_username text, o_new boolean, o_revision bigint,
+                           o_id bigint, o_dropped bigint[])
             LANGUAGE plpgsql AS $$
             DECLARE
                 v_username text;
-                v_new boolean := false;
-                v_dropped integer := 0;
+                v_new boolean;
+                v_dropped bigint[];
+                v_id bigint;
                 v_count integer;
                 v_revision bigint;
                 v_candidate text;
+                v_notice text := '';
             BEGIN
-                SELECT i.username INTO v_username FROM mqtt_authd.identities i
-                    WHERE i.provider = p_provider AND i.subject = p_subject FOR UPDATE;
-                IF v_username IS NULL THEN
-                    FOREACH v_candidate IN ARRAY p_candidates LOOP
-                        INSERT INTO mqtt_authd.identities (provider, subject, username, created_at)
-                            VALUES (p_provider, p_subject, v_candidate, p_now) ON CONFLICT DO NOTHING;
-                        GET DIAGNOSTICS v_count = ROW_COUNT;
-                        IF v_count = 1 THEN
-                            v_username := v_candidate;
-                            v_new := true;
-                            EXIT;
-                        END IF;
-                        -- The conflict may be this very identity, bound by another daemon meanwhile.
-                        SELECT i.username INTO v_username FROM mqtt_authd.identities i
-                            WHERE i.provider = p_provider AND i.subject = p_subject FOR UPDATE;
-                        EXIT WHEN v_username IS NOT NULL;
-                    END LOOP;
+                FOR i IN 1 .. coalesce(array_length(p_providers, 1), 0) LOOP
+                    v_new := false;
+                    -- A bound identity: lock its row (so that max_per_user holds) and bump its revision.
+                    UPDATE mqtt_authd.identities d SET revision = d.revision + 1
+                        WHERE d.provider = p_providers[i] AND d.subject = p_subjects[i]
+                        RETURNING d.username, d.revision INTO v_username, v_revision;
                     IF v_username IS NULL THEN
-                        RETURN;
+                        FOR k IN 1 .. p_per LOOP
+                            v_candidate := p_candidates[(i - 1) * p_per + k];
+                            INSERT INTO mqtt_authd.identities (provider, subject, username, revision, created_at)
+                                VALUES (p_providers[i], p_subjects[i], v_candidate, 1, p_nows[i]) ON CONFLICT DO NOTHING;
+                            GET DIAGNOSTICS v_count = ROW_COUNT;
+                            IF v_count = 1 THEN
+                                v_username := v_candidate;
+                                v_revision := 1;
+                                v_new := true;
+                                EXIT;
+                            END IF;
+                            -- The conflict may be this very identity, bound by another daemon meanwhile.
+                            UPDATE mqtt_authd.identities d SET revision = d.revision + 1
+                                WHERE d.provider = p_providers[i] AND d.subject = p_subjects[i]
+                                RETURNING d.username, d.revision INTO v_username, v_revision;
+                            EXIT WHEN v_username IS NOT NULL;
+                        END LOOP;
+                        -- Every candidate taken: no row for this request; the caller sends the next ones.
+                        CONTINUE WHEN v_username IS NULL;
                     END IF;
+                    INSERT INTO mqtt_authd.credentials (username, password_hash, expires_at, created_at)
+                        VALUES (v_username, p_hashes[i], p_expires[i], p_nows[i]) RETURNING id INTO v_id;
+                    -- Expired credentials go, and of the rest only the newest p_maxes[i] stay.
+                    WITH gone AS (
+                        DELETE FROM mqtt_authd.credentials c WHERE c.username = v_username AND c.id NOT IN (
+                            SELECT kept.id FROM mqtt_authd.credentials kept
+                            WHERE kept.username = v_username AND kept.expires_at > p_nows[i]
+                            ORDER BY kept.id DESC LIMIT p_maxes[i])
+                        RETURNING c.id)
+                    SELECT coalesce(array_agg(gone.id), '{}') INTO v_dropped FROM gone;
+                    IF length(v_notice) + length(v_username) > 7000 THEN
+                        PERFORM pg_notify('mqtt_authd', v_notice);
+                        v_notice := '';
+                    END IF;
+                    v_notice := v_notice || CASE WHEN v_notice = '' THEN '' ELSE E'\\n' END
+                        || 'u' || v_revision || ':' || v_username;
+                    RETURN QUERY SELECT i, v_username, v_new, v_revision, v_id, v_dropped;
+                END LOOP;
+                IF v_notice <> '' THEN
+                    PERFORM pg_notify('mqtt_authd', v_notice);
                 END IF;
-                UPDATE mqtt_authd.identities i SET revision = i.revision + 1
-                    WHERE i.provider = p_provider AND i.subject = p_subject
-                    RETURNING i.revision INTO v_revision;
-                INSERT INTO mqtt_authd.credentials (username, password_hash, expires_at, created_at)
-                    VALUES (v_username, p_hash, p_expires, p_now);
-                DELETE FROM mqtt_authd.credentials c WHERE c.username = v_username AND c.expires_at <= p_now;
-                GET DIAGNOSTICS v_count = ROW_COUNT;
-                v_dropped := v_count;
-                DELETE FROM mqtt_authd.credentials c WHERE c.username = v_username AND c.id NOT IN (
-                    SELECT k.id FROM mqtt_authd.credentials k WHERE k.username = v_username
-                    ORDER BY k.id DESC LIMIT p_max);
-                GET DIAGNOSTICS v_count = ROW_COUNT;
-                v_dropped := v_dropped + v_count;
-                PERFORM pg_notify('mqtt_authd', 'u' || v_revision || ':' || v_username);
-                RETURN QUERY SELECT v_username, v_new, v_dropped, v_revision, c.id, c.password_hash, c.expires_at
-                    FROM mqtt_authd.credentials c WHERE c.username = v_username ORDER BY c.id;
             END
             $$
             """,

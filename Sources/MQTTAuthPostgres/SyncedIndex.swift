@@ -36,6 +36,22 @@ struct SyncedIndex: Sendable {
         users[username] = User(revision: read.revision, generation: generation)
     }
 
+    /// Applies one exchange's change: `added` joins, `removed` ids go, and the user is at
+    /// `revision`. Only possible when memory holds the revision just before (or the identity
+    /// is new, with nothing before it); otherwise returns false and changes nothing, and the
+    /// caller refetches the user.
+    mutating func applyChange(for username: String, revision: Int64, added: CredentialIndex.Entry, removed: [Int64], isNew: Bool) -> Bool {
+        let known = users[username]?.revision
+        guard known == revision - 1 || (isNew && known == nil) else { return false }
+        var entries = credentials.entries(for: username)
+        if !removed.isEmpty { entries.removeAll { removed.contains($0.id) } }
+        entries.append(added)
+        generation += 1
+        credentials.replace(username, with: entries)
+        users[username] = User(revision: revision, generation: generation)
+        return true
+    }
+
     /// Forgets credentials with `expiresAt <= now`: after a purge, on any daemon.
     mutating func removeExpired(now: Date) {
         credentials = credentials.removingExpired(now: now)

@@ -3,24 +3,25 @@ import Synchronization
 /// Group commit: `issue` calls that arrive while a write is in progress wait for the next one,
 /// and that next write records all of them in one transaction, so one fsync serves many
 /// credentials. Each caller is answered only after the transaction holding its credential
-/// has committed, so the durability promise of `issue` is unchanged.
-final class IssueQueue: Sendable {
-    typealias Waiter = CheckedContinuation<IssueOutcome, any Error>
+/// has committed, so the durability promise of `issue` is unchanged. Both stores use it: the
+/// SQLite one with `IssueRequest`, the PostgreSQL one with its own request type.
+package final class IssueQueue<Request: Sendable, Outcome: Sendable>: Sendable {
+    typealias Waiter = CheckedContinuation<Outcome, any Error>
 
     private struct State {
-        var pending: [(request: IssueRequest, waiter: Waiter)] = []
+        var pending: [(request: Request, waiter: Waiter)] = []
         var writing = false
     }
 
     private let state = Mutex(State())
     /// Records one batch; returns one result per request, in order.
-    private let write: @Sendable ([IssueRequest]) async -> [Result<IssueOutcome, any Error>]
+    private let write: @Sendable ([Request]) async -> [Result<Outcome, any Error>]
 
-    init(write: @escaping @Sendable ([IssueRequest]) async -> [Result<IssueOutcome, any Error>]) {
+    package init(write: @escaping @Sendable ([Request]) async -> [Result<Outcome, any Error>]) {
         self.write = write
     }
 
-    func submit(_ request: IssueRequest) async throws -> IssueOutcome {
+    package func submit(_ request: Request) async throws -> Outcome {
         try await withCheckedThrowingContinuation { waiter in
             let startWriter = state.withLock { state in
                 state.pending.append((request, waiter))

@@ -29,7 +29,7 @@ package final class SQLiteCredentialStore: CredentialStore {
     let index: LockedIndex
     let logger: Logger
     /// Concurrent `issue` calls, committed together.
-    let issues: IssueQueue
+    let issues: IssueQueue<IssueRequest, IssueOutcome>
 
     /// Opens the SQLite database at `path`, creating the file and its parent folders when
     /// missing, in WAL mode with `synchronous=FULL`; migrates the schema with GRDB's

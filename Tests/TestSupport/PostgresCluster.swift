@@ -18,6 +18,9 @@ package final class PostgresCluster: @unchecked Sendable {
     package let password: String
     let binaries: String
     private let stopped = Mutex(false)
+    /// Stops the server and removes the folder if the test process dies without doing so (a
+    /// crash skips `deinit` and `atexit`).
+    private var watchdog: LoggedProcess?
 
     /// The cluster most tests share, started on first use and stopped at exit.
     package static let shared: Result<PostgresCluster, any Error> = {
@@ -46,6 +49,12 @@ package final class PostgresCluster: @unchecked Sendable {
         folder = String(cString: made)
         port = try FreePort.next()
         password = UUID().uuidString.replacingOccurrences(of: "-", with: "")
+        let stopCommand = (getuid() == 0 ? "runuser -u postgres -- " : "") + "\(binaries)/pg_ctl -D \(folder)/data -m immediate -w stop"
+        watchdog = try LoggedProcess(
+            executable: URL(fileURLWithPath: "/bin/sh"),
+            arguments: ["-c", "while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done; \(stopCommand) >/dev/null 2>&1; rm -rf \(folder)"],
+            logPath: "/dev/null"
+        )
         try Data((password + "\n").utf8).write(to: URL(fileURLWithPath: folder + "/pwfile"))
         if getuid() == 0 {
             // The server refuses to run as root; the postgres user owns the folder.
@@ -94,6 +103,7 @@ package final class PostgresCluster: @unchecked Sendable {
             return !done
         }
         guard first else { return }
+        watchdog?.signal(SIGKILL)
         try? stopServer()
         try? FileManager.default.removeItem(atPath: folder)
     }

@@ -1,0 +1,160 @@
+import Foundation
+import Logging
+import MQTTAuthCore
+import MQTTAuthStore
+import NIOCore
+import PostgresNIO
+import Synchronization
+
+/// One exchange waiting to be written.
+struct PendingIssue: Sendable {
+    let provider: String
+    let subject: String
+    /// The derived name; the candidates are it and its `CredentialRules.disambiguated` forms.
+    let username: String
+    let hash: [UInt8]
+    let expires: Int64
+    let now: Int64
+    let maxPerUser: Int
+}
+
+/// What the database did for one exchange.
+struct IssueOutcome: Sendable {
+    var username: String
+    var isNew: Bool
+    var revision: Int64
+    var credential: CredentialIndex.Entry
+    /// Ids of the user's credentials the exchange deleted (expired or over the cap).
+    var dropped: [Int64]
+}
+
+extension PostgresCredentialStore {
+    /// Candidate names sent for each request in one call of `issue_credentials` after the
+    /// first, which sends only the derived name itself: nearly always enough (the identity is
+    /// bound already, or the name is free), and the suffixed names cost a hash each.
+    static let candidatesPerCall = 4
+    /// Most candidate names tried for one identity, as on SQLite.
+    static let maxNameAttempts = 100
+    /// Times a batch is tried again after PostgreSQL broke a deadlock by aborting it.
+    static let deadlockRetries = 3
+
+    package func issue(
+        provider: String,
+        subject: String,
+        username: String,
+        expiresAt: Date,
+        maxPerUser: Int,
+        now: Date
+    ) async throws -> IssuedCredential {
+        let new = try NewCredential(username: username, expiresAt: expiresAt, maxPerUser: maxPerUser, now: now)
+        let request = PendingIssue(
+            provider: provider, subject: subject, username: username, hash: new.hash,
+            expires: new.expires, now: UnixTime.seconds(now), maxPerUser: maxPerUser
+        )
+        let outcome = try await issues.submit(request)
+        logger.debug("issued a credential", metadata: [
+            "credential.username": "\(outcome.username)",
+            "credential.expires_at": "\(new.expiresAt.formatted(.iso8601))",
+            "credential.dropped": "\(outcome.dropped.count)",
+            "identity.provider": "\(provider)",
+            "identity.new": "\(outcome.isNew)",
+        ])
+        return IssuedCredential(username: outcome.username, password: new.password, expiresAt: new.expiresAt)
+    }
+
+    /// Writes a batch (`IssueQueue`): one transaction, one `issue_credentials` call, within
+    /// `writeTimeout`; requests whose candidate names were all taken go again with the next
+    /// ones. Only after the commit does memory learn the credentials and are callers answered.
+    func write(_ batch: [PendingIssue]) async -> [Result<IssueOutcome, any Error>] {
+        var results = [Result<IssueOutcome, any Error>?](repeating: nil, count: batch.count)
+        var waiting = Array(batch.indices)
+        var attempt = -1
+        while !waiting.isEmpty {
+            guard attempt < Self.maxNameAttempts else {
+                for index in waiting { results[index] = .failure(CredentialStoreError("cannot store the credential: \(PostgresStoreError.noFreeUsername)")) }
+                break
+            }
+            let first = attempt
+            let count = attempt < 0 ? 1 : Self.candidatesPerCall
+            attempt += count
+            // The same order of identities in every daemon's batches, so that their row locks
+            // are taken in one order.
+            let order = waiting.sorted { (batch[$0].provider, batch[$0].subject) < (batch[$1].provider, batch[$1].subject) }
+            let requests = order.map { batch[$0] }
+            do {
+                let outcomes = try await withDeadline(writeTimeout, "storing credentials") { [self] in
+                    try await writeOnce(requests, attempts: first..<(first + count))
+                }
+                markReachable()
+                var named: Set<Int> = []
+                var refetch: [String] = []
+                index.withLock { index in
+                    for (position, outcome) in outcomes {
+                        if !index.applyChange(for: outcome.username, revision: outcome.revision, added: outcome.credential,
+                                              removed: outcome.dropped, isNew: outcome.isNew) {
+                            refetch.append(outcome.username)
+                        }
+                        results[order[position]] = .success(outcome)
+                        named.insert(order[position])
+                    }
+                }
+                if !refetch.isEmpty {
+                    // Memory did not hold the state before these exchanges: read the users whole.
+                    pendingUsers.withLock { $0.formUnion(refetch) }
+                    wakeRefetch.yield()
+                }
+                waiting = waiting.filter { !named.contains($0) }
+            } catch {
+                noteFailure(error, "storing credentials")
+                let failure = CredentialStoreError("cannot store the credential: \(PostgresStoreError.reason(error))")
+                for index in waiting { results[index] = .failure(failure) }
+                break
+            }
+        }
+        return results.map { $0 ?? .failure(CredentialStoreError("cannot store the credential")) }
+    }
+
+    /// One transaction for `requests` with the candidate names of `attempts` (-1: the derived
+    /// name; n ≥ 0: `CredentialRules.disambiguated` attempt n), tried again when PostgreSQL aborts it to break a
+    /// deadlock (SQLSTATE 40P01) or a serialization failure (40001). Returns the outcomes by
+    /// position in `requests`; a request missing from them got none of its candidate names.
+    private func writeOnce(_ requests: [PendingIssue], attempts: Range<Int>) async throws -> [Int: IssueOutcome] {
+        var candidates: [String] = []
+        candidates.reserveCapacity(requests.count * attempts.count)
+        for request in requests {
+            for attempt in attempts {
+                candidates.append(attempt < 0 ? request.username
+                    : CredentialRules.disambiguated(request.username, provider: request.provider, subject: request.subject, attempt: attempt))
+            }
+        }
+        let providers = requests.map(\.provider)
+        let subjects = requests.map(\.subject)
+        let hashes = requests.map { ByteBuffer(bytes: $0.hash) }
+        let expiries = requests.map(\.expires)
+        let nows = requests.map(\.now)
+        let maxes = requests.map { Int32(clamping: $0.maxPerUser) }
+        let per = Int32(attempts.count)
+        var tries = 0
+        while true {
+            do {
+                return try await client.withTransaction(logger: logger) { connection in
+                    let rows = try await connection.query("""
+                        SELECT o_index, o_username, o_new, o_revision, o_id, o_dropped
+                        FROM mqtt_authd.issue_credentials(\(providers), \(subjects), \(candidates), \(per), \(hashes), \(expiries), \(nows), \(maxes))
+                        """, logger: logger)
+                    var outcomes: [Int: IssueOutcome] = [:]
+                    for try await (index, username, isNew, revision, id, dropped) in rows.decode((Int32, String, Bool, Int64, Int64, [Int64]).self) {
+                        let position = Int(index) - 1
+                        let request = requests[position]
+                        let entry = CredentialIndex.Entry(id: id, hash: request.hash, expiresAt: UnixTime.date(request.expires))
+                        outcomes[position] = IssueOutcome(username: username, isNew: isNew, revision: revision, credential: entry, dropped: dropped)
+                    }
+                    return outcomes
+                }
+            } catch let error as PSQLError where tries < Self.deadlockRetries && ["40P01", "40001"].contains(error.serverInfo?[.sqlState] ?? "") {
+                tries += 1
+                logger.debug("a batch of credentials was aborted by the database and is tried again", metadata: ["error": "\(PostgresStoreError.reason(error))"])
+            }
+        }
+    }
+}

@@ -115,7 +115,13 @@ enum PostgresSchema {
                     END IF;
                     v_notice := v_notice || CASE WHEN v_notice = '' THEN '' ELSE E'\\n' END
                         || 'u' || v_revision || ':' || v_username;
-                    RETURN QUERY SELECT i, v_username, v_new, v_revision, v_id, v_dropped;
+                    o_index := i;
+                    o_username := v_username;
+                    o_new := v_new;
+                    o_revision := v_revision;
+                    o_id := v_id;
+                    o_dropped := v_dropped;
+                    RETURN NEXT;
                 END LOOP;
                 IF v_notice <> '' THEN
                     PERFORM pg_notify('mqtt_authd', v_notice);

@@ -6,18 +6,6 @@ import NIOCore
 import PostgresNIO
 import Synchronization
 
-/// One exchange waiting to be written.
-struct PendingIssue: Sendable {
-    let provider: String
-    let subject: String
-    /// The derived name; the candidates are it and its `CredentialRules.disambiguated` forms.
-    let username: String
-    let hash: [UInt8]
-    let expires: Int64
-    let now: Int64
-    let maxPerUser: Int
-}
-
 /// What the database did for one exchange.
 struct IssueOutcome: Sendable {
     var username: String
@@ -47,9 +35,9 @@ extension PostgresCredentialStore {
         now: Date
     ) async throws -> IssuedCredential {
         let new = try NewCredential(username: username, expiresAt: expiresAt, maxPerUser: maxPerUser, now: now)
-        let request = PendingIssue(
+        let request = IssueRequest(
             provider: provider, subject: subject, username: username, hash: new.hash,
-            expires: new.expires, now: UnixTime.seconds(now), maxPerUser: maxPerUser
+            expires: new.expires, now: now, maxPerUser: maxPerUser
         )
         let outcome = try await issues.submit(request)
         logger.debug("issued a credential", metadata: [
@@ -65,7 +53,7 @@ extension PostgresCredentialStore {
     /// Writes a batch (`IssueQueue`): one transaction, one `issue_credentials` call, within
     /// `writeTimeout`; requests whose candidate names were all taken go again with the next
     /// ones. Only after the commit does memory learn the credentials and are callers answered.
-    func write(_ batch: [PendingIssue]) async -> [Result<IssueOutcome, any Error>] {
+    func write(_ batch: [IssueRequest]) async -> [Result<IssueOutcome, any Error>] {
         var results = [Result<IssueOutcome, any Error>?](repeating: nil, count: batch.count)
         var waiting = Array(batch.indices)
         var attempt = -1
@@ -118,7 +106,7 @@ extension PostgresCredentialStore {
     /// name; n ≥ 0: `CredentialRules.disambiguated` attempt n), tried again when PostgreSQL aborts it to break a
     /// deadlock (SQLSTATE 40P01) or a serialization failure (40001). Returns the outcomes by
     /// position in `requests`; a request missing from them got none of its candidate names.
-    private func writeOnce(_ requests: [PendingIssue], attempts: Range<Int>) async throws -> [Int: IssueOutcome] {
+    private func writeOnce(_ requests: [IssueRequest], attempts: Range<Int>) async throws -> [Int: IssueOutcome] {
         var candidates: [String] = []
         candidates.reserveCapacity(requests.count * attempts.count)
         for request in requests {
@@ -131,7 +119,7 @@ extension PostgresCredentialStore {
         let subjects = requests.map(\.subject)
         let hashes = requests.map { ByteBuffer(bytes: $0.hash) }
         let expiries = requests.map(\.expires)
-        let nows = requests.map(\.now)
+        let nows = requests.map { UnixTime.seconds($0.now) }
         let maxes = requests.map { Int32(clamping: $0.maxPerUser) }
         let per = Int32(attempts.count)
         var tries = 0

@@ -39,7 +39,7 @@ package final class PostgresCredentialStore: CredentialStore, Service {
     /// Set when a refetch failed: `run()` then reads everything again.
     let needsResync = Atomic<Bool>(false)
     /// Concurrent exchanges, written together (`PostgresCredentialStore+issue.swift`).
-    let issues: IssueQueue<PendingIssue, IssueOutcome>
+    let issues: IssueQueue<IssueRequest, IssueOutcome>
 
     /// Builds the store and its pool; connects nothing yet.
     ///

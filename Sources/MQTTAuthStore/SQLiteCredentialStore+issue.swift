@@ -51,15 +51,27 @@ extension SQLiteCredentialStore {
     }
 }
 
-/// What `issue` writes. Holds the hash, never the password.
-struct IssueRequest: Sendable {
-    let provider: String
-    let subject: String
-    let username: String
-    let hash: [UInt8]
-    let expires: Int64
-    let now: Date
-    let maxPerUser: Int
+/// What `issue` writes, in either store. Holds the hash, never the password.
+package struct IssueRequest: Sendable {
+    package let provider: String
+    package let subject: String
+    /// The derived name; the candidates are it and its `CredentialRules.disambiguated` forms.
+    package let username: String
+    package let hash: [UInt8]
+    /// Whole Unix seconds.
+    package let expires: Int64
+    package let now: Date
+    package let maxPerUser: Int
+
+    package init(provider: String, subject: String, username: String, hash: [UInt8], expires: Int64, now: Date, maxPerUser: Int) {
+        self.provider = provider
+        self.subject = subject
+        self.username = username
+        self.hash = hash
+        self.expires = expires
+        self.now = now
+        self.maxPerUser = maxPerUser
+    }
 }
 
 /// What one `issue` transaction did.

@@ -11,7 +11,7 @@ import PostgresNIO
 ///   them. `revision` grows with every change of the user's credentials, so that a daemon
 ///   never replaces what it knows of a user with an older read.
 /// - `credentials`: one row per credential, holding only the SHA-256 of its password. Ids
-///   grow; within one user they grow in commit order, because `issue_credential` locks the
+///   grow; within one user they grow in commit order, because `issue_credentials` locks the
 ///   identity's row first.
 /// - `issue_credentials(...)`: what a batch of exchanges writes, in one statement of one
 ///   transaction (docs/architecture.md §4 and §9). For each request: lock the identity's row

@@ -50,7 +50,7 @@ final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// Requests passed to Hummingbird whose response has not ended yet.
     private var forwardedInFlight = 0
     /// Parts that arrived while `awaiting`, handled in order once the answer is written.
-    private var queued: [HTTPServerRequestPart] = []
+    private var queued: [NIOAny] = []
 
     init(endpoints: BrokerEndpoints, metrics: ServerMetrics) {
         self.endpoints = endpoints
@@ -58,17 +58,16 @@ final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
         if case .awaiting = state {
-            queued.append(part)
+            queued.append(data)
         } else {
-            process(context: context, part)
+            process(context: context, data)
         }
     }
 
-    private func process(context: ChannelHandlerContext, _ part: HTTPServerRequestPart) {
-        let data = wrapInboundOut(part)
-        switch (part, state) {
+    /// Handles one part; `data` is passed on as it came, so forwarding costs no re-wrapping.
+    private func process(context: ChannelHandlerContext, _ data: NIOAny) {
+        switch (unwrapInboundIn(data), state) {
         case (.head(let head), .idle):
             if forwardedInFlight == 0, Self.isBrokerMethod(head.method), let endpoint = BrokerEndpoints.Endpoint(uri: head.uri) {
                 pending = Pending(endpoint: endpoint, head: head, body: context.channel.allocator.buffer(capacity: 256), started: .now)

@@ -39,14 +39,19 @@ package enum Server {
         configuration: HTTPClient.Configuration(redirectConfiguration: .disallow)
     )
 
-    /// The runtime for `configuration`, fetching each provider's JWKS over HTTP when needed.
+    /// The runtime for `configuration`, fetching each provider's JWKS (or OIDC discovery
+    /// document) over HTTP when needed.
     package static func runtime(
         _ configuration: DaemonConfiguration,
         now: @escaping @Sendable () -> Date = { Date() },
         logger: Logger? = nil
     ) -> Runtime {
         Runtime(configuration: configuration, now: now) { provider in
-            JWKSHTTPSource(url: provider.jwksURL, client: jwksClient, logger: logger)
+            switch provider.keySource {
+            case .jwks(let url): JWKSHTTPSource(url: url, client: jwksClient, logger: logger)
+            case .discovery(let url): OIDCDiscoverySource(url: url, issuer: provider.issuer, client: jwksClient, logger: logger)
+            case .file: nil
+            }
         }
     }
 

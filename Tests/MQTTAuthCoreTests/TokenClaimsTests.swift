@@ -23,8 +23,8 @@ struct ClaimCase: Sendable, CustomTestStringConvertible {
 struct TokenClaimsTests {
     let clock = TokenTestClock()
 
-    func verifier(allowAnonymous: Bool = false, leeway: Int = 30) -> SupabaseTokenVerifier {
-        SupabaseTokenVerifier(
+    func verifier(allowAnonymous: Bool = false, leeway: Int = 30) -> TokenVerifier {
+        TokenVerifier(
             configuration: TestProvider.configuration(allowAnonymous: allowAnonymous, leeway: leeway),
             jwksSource: nil,
             now: clock.closure

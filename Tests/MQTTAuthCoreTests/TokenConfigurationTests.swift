@@ -20,9 +20,9 @@ struct TokenConfigurationTests {
         ),
         (
             TestProvider.configuration(jwks: Data("{\"keys\": []}".utf8)),
-            "jwks_file has no usable signing key (ES256 on P-256 or RS256, with a kid)"
+            "jwks_file has no usable signing key for RS256, ES256, EdDSA (with a kid)"
         ),
-        (TokenVerifierConfiguration(issuer: ""), "the issuer (project_url) is empty"),
+        (TokenVerifierConfiguration(issuer: ""), "the issuer is empty"),
     ])
     func invalidConfigurationIsReported(_ configuration: TokenVerifierConfiguration, _ message: String) {
         #expect(throws: TokenConfigurationError(message)) { try configuration.validate() }
@@ -32,7 +32,7 @@ struct TokenConfigurationTests {
     /// used: tokens are refused, and the error says why without the secret.
     @Test func tooShortSecretRefusesTokensWithoutCrashing() async {
         let secret = Array("sixteen-byte-key".utf8)
-        let verifier = SupabaseTokenVerifier(
+        let verifier = TokenVerifier(
             configuration: TestProvider.configuration(secret: secret), jwksSource: nil, now: { TestProvider.now })
         let error = await verifier.error(RawToken.hs256(TestProvider.claims(), key: secret))
         #expect(error == .secretUnusable)
@@ -43,7 +43,7 @@ struct TokenConfigurationTests {
     @Test func errorMessagesNeverContainTheSecretOrTheToken() async {
         let source = CountingJWKSSource()
         source.fail(true)
-        let verifier = SupabaseTokenVerifier(
+        let verifier = TokenVerifier(
             configuration: TestProvider.configuration(), jwksSource: source, now: { TestProvider.now })
         var tokens =
             TokenSignatureTests.garbage

@@ -284,7 +284,7 @@ enum VerifyOutcome: Equatable, CustomTestStringConvertible {
     }
 }
 
-extension SupabaseTokenVerifier {
+extension TokenVerifier {
     func outcome(_ token: String) async -> VerifyOutcome {
         do {
             _ = try await verify(token)

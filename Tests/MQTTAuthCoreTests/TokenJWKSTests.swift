@@ -8,8 +8,8 @@ import Testing
 struct TokenJWKSTests {
     let clock = TokenTestClock()
 
-    func verifier(source: CountingJWKSSource, jwks: Data? = nil) -> SupabaseTokenVerifier {
-        SupabaseTokenVerifier(
+    func verifier(source: CountingJWKSSource, jwks: Data? = nil) -> TokenVerifier {
+        TokenVerifier(
             configuration: TestProvider.configuration(secret: TestProvider.secret, jwks: jwks), jwksSource: source,
             now: clock.closure)
     }
@@ -51,9 +51,11 @@ struct TokenJWKSTests {
         let verifier = verifier(source: CountingJWKSSource(), jwks: document)
         #expect(await verifier.outcome(es256()) == .accepted)
         #expect(await verifier.outcome(es256(kid: "no-alg")) == .accepted)
-        for kid in ["hmac", "ed", "encryption", "declared-es384", "bad-point", "tiny-rsa"] {
+        for kid in ["hmac", "encryption", "declared-es384", "bad-point", "tiny-rsa"] {
             #expect(await verifier.outcome(es256(kid: kid)) == .refused(.unknownKeyID), "\(kid)")
         }
+        // An Ed25519 key is usable, for EdDSA only.
+        #expect(await verifier.outcome(es256(kid: "ed")) == .refused(.keyAlgorithmMismatch))
     }
 
     @Test(arguments: [Data("not json".utf8), Data("{}".utf8), Data("[]".utf8), Data(#"{"keys": {}}"#.utf8)])

@@ -117,9 +117,10 @@ struct DaemonConfigurationTests {
             "4: api key 'a' needs key_sha256 (or key, for development)",
             "6: an api key needs a name",
             "8: provider name 'Supabase' must be lower-case",
-            "12: provider type 'firebase' is not supported (supabase)",
+            "11: provider 'p2' (firebase) needs project_id",
+            "13: 'project_url' is not a key of a firebase provider",
             "17: jwt_secret: environment variable MISSING_SECRET is not set",
-            "18: unknown key 'usernme' in a provider (known keys: allow_anonymous, enabled, jwks_file, jwks_url, jwt_secret, jwt_secret_file, name, project_url, type, username)",
+            "18: unknown key 'usernme' in a provider (known keys: algorithms, allow_anonymous, audience, authorized_parties, credential_ttl, domain, enabled, frontend_api, issuer, jwks_file, jwks_url, jwt_secret, jwt_secret_file, name, project_id, project_url, type, username)",
             "16: project_url must be an http(s) URL, not 'ftp://x'",
             "19: credentials.max_ttl must be a whole number from 1 to 31536000, not '-1'",
             "20: broker.response_body must be json or text, not 'xml'",
@@ -153,7 +154,7 @@ struct DaemonConfigurationTests {
             "2: provider 'short': jwt_secret is shorter than 32 bytes",
             "8: the JWKS URL 'http://a.example.com/auth/v1/.well-known/jwks.json' must use https (plain http only to 127.0.0.1, ::1 or localhost)",
             "15: the JWKS URL 'http://keys.example.com/jwks.json' must use https (plain http only to 127.0.0.1, ::1 or localhost)",
-            "16: provider 'emptykeys': jwks_file has no usable signing key (ES256 on P-256 or RS256, with a kid)",
+            "16: provider 'emptykeys': jwks_file has no usable signing key for RS256, ES256, EdDSA (with a kid)",
             "17: credentials.leeway must be a whole number from 0 to 300, not '301'",
         ])
     }

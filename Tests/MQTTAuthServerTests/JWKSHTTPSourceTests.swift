@@ -13,7 +13,7 @@ import Synchronization
 import Testing
 
 /// `JWKSHTTPSource` against a real Hummingbird server on 127.0.0.1, and end to end through
-/// `SupabaseTokenVerifier`: an RS256 token whose key is only reachable over HTTP.
+/// `TokenVerifier`: an RS256 token whose key is only reachable over HTTP.
 @Suite("JWKS over HTTP", .timeLimit(.minutes(1)))
 struct JWKSHTTPSourceTests {
     static let issuer = "https://abcdefghijklmnop.supabase.co/auth/v1"
@@ -130,7 +130,7 @@ struct JWKSHTTPSourceTests {
         try await Self.withServer { baseURL, hits in
             let source = JWKSHTTPSource(
                 url: baseURL + "/auth/v1/.well-known/jwks.json", client: .shared, timeout: .seconds(5))
-            let verifier = SupabaseTokenVerifier(
+            let verifier = TokenVerifier(
                 configuration: TokenVerifierConfiguration(issuer: Self.issuer), jwksSource: source, now: { now })
             let verified = try await verifier.verify(token)
             #expect(verified.subject == subject)
@@ -155,7 +155,7 @@ struct JWKSHTTPSourceTests {
             } throws: { error in
                 String(describing: error) == "JWKS request answered HTTP 404"
             }
-            let verifier = SupabaseTokenVerifier(
+            let verifier = TokenVerifier(
                 configuration: TokenVerifierConfiguration(issuer: Self.issuer), jwksSource: source)
             await #expect(throws: TokenError.keysUnavailable) {
                 _ = try await verifier.verify(try await Self.rs256Token(now: Date()))

@@ -8,6 +8,8 @@ package struct CredentialError: Error, Sendable, Equatable, CustomStringConverti
     }
 
     static let missingEmail = CredentialError("the token has no email, and this provider derives usernames from it")
+    static let unverifiedEmail = CredentialError(
+        "the token's email is not verified (email_verified is not true), and this provider derives usernames from it")
 
     /// `sub` cannot be used as a username; `reason` says why, e.g. "contains '/'".
     static func invalidSubject(_ reason: String) -> CredentialError {

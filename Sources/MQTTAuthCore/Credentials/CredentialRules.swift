@@ -35,14 +35,18 @@ package enum CredentialRules {
     /// The MQTT username for a verified token's identity (docs/architecture.md §4).
     ///
     /// - Throws: `CredentialError` when `source` is `.uuid` and `subject` is not a valid topic
-    ///   level, or when `source` is `.email` and `email` is missing or empty.
-    package static func username(source: UsernameSource, subject: String, email: String?) throws(CredentialError) -> String {
+    ///   level, or when `source` is `.email` and `email` is missing, empty or not verified by the
+    ///   provider (an unverified address must never claim a username first).
+    package static func username(
+        source: UsernameSource, subject: String, email: String?, emailVerified: Bool = true
+    ) throws(CredentialError) -> String {
         switch source {
         case .uuid:
             if let problem = levelProblem(subject) { throw .invalidSubject(problem) }
             return shortened(subject)
         case .email:
             guard let email, !email.isEmpty else { throw .missingEmail }
+            guard emailVerified else { throw .unverifiedEmail }
             return shortened(sanitized(email))
         }
     }

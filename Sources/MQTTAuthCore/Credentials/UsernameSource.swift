@@ -5,4 +5,13 @@ package enum UsernameSource: String, Sendable {
     case uuid
     /// The JWT `email`, lower-cased, every character outside `[a-z0-9_-]` replaced by `_`.
     case email
+
+    /// The configuration's spelling: `uuid` (or its alias `sub`) or `email`.
+    package init?(configured text: String) {
+        switch text {
+        case "uuid", "sub": self = .uuid
+        case "email": self = .email
+        default: return nil
+        }
+    }
 }

@@ -9,7 +9,7 @@ package enum DevToken {
         package let description: String
     }
 
-    /// A token for `subject`, valid from `now` for `ttl` seconds, that ``SupabaseTokenVerifier``
+    /// A token for `subject`, valid from `now` for `ttl` seconds, that ``TokenVerifier``
     /// accepts when configured with the same secret and issuer. Times are whole seconds.
     package static func mint(
         secret: [UInt8],

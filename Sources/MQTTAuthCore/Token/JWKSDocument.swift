@@ -1,29 +1,26 @@
 import Foundation
 import JWTKit
 
-/// Reads the keys of a JWKS document (RFC 7517) that can verify Supabase tokens.
+/// Reads the keys of a JWKS document (RFC 7517) that can verify tokens.
 ///
 /// A key is usable if it has a `kid`, is not marked for encryption (`use` absent or `sig`), and
-/// is either an EC key on P-256 or an RSA key of at least 2048 bits whose `alg`, if present, is
-/// ES256 or RS256 respectively. Other keys are skipped, not errors: a provider may publish keys
-/// for other consumers, and an empty set is what a project still on its legacy secret serves.
+/// is one of: an EC key on P-256 (ES256), an RSA key (RS256 and PS256, or only the one its
+/// `alg` names), or an OKP key on Ed25519 (EdDSA); an `alg` naming another algorithm makes it
+/// unusable. Other keys are skipped, not errors: a provider may publish keys for other
+/// consumers, and an empty set is what a Supabase project still on its legacy secret serves.
 /// Only public parameters are read.
 enum JWKSDocument {
     struct Key: Sendable {
         enum Material: Sendable {
-            case es256(ES256PublicKey)
-            case rs256(Insecure.RSA.PublicKey)
+            case ec(ES256PublicKey)
+            case rsa(Insecure.RSA.PublicKey)
+            case ed25519(EdDSA.PublicKey)
         }
 
         let id: String
         let material: Material
-
-        var algorithm: SigningAlgorithm {
-            switch material {
-            case .es256: .es256
-            case .rs256: .rs256
-            }
-        }
+        /// What the key may verify: one algorithm, or RS256 and PS256 for an RSA key without `alg`.
+        let algorithms: [SigningAlgorithm]
     }
 
     /// The document is not `{"keys": [...]}`.
@@ -43,18 +40,32 @@ enum JWKSDocument {
         guard let jwk = entry.jwk, let id = jwk.keyIdentifier?.string, entry.use == nil || entry.use == "sig" else {
             return nil
         }
-        if jwk.keyType == .ecdsa, jwk.algorithm == nil || jwk.algorithm == .es256, jwk.curve?.rawValue == "P-256",
-            let x = jwk.x, let y = jwk.y, let key = try? ES256PublicKey(parameters: (x, y))
-        {
-            return Key(id: id, material: .es256(key))
+        switch jwk.keyType {
+        case .ecdsa:
+            guard jwk.algorithm == nil || jwk.algorithm == .es256, jwk.curve?.rawValue == "P-256",
+                  let x = jwk.x, let y = jwk.y, let key = try? ES256PublicKey(parameters: (x, y)) else { return nil }
+            return Key(id: id, material: .ec(key), algorithms: [.es256])
+        case .rsa:
+            let algorithms: [SigningAlgorithm]
+            if jwk.algorithm == nil {
+                algorithms = [.rs256, .ps256]
+            } else if jwk.algorithm == .rs256 {
+                algorithms = [.rs256]
+            } else if jwk.algorithm == .ps256 {
+                algorithms = [.ps256]
+            } else {
+                return nil
+            }
+            guard let modulus = jwk.modulus, let exponent = jwk.exponent,
+                  let key = try? Insecure.RSA.PublicKey(modulus: modulus, exponent: exponent) else { return nil }
+            return Key(id: id, material: .rsa(key), algorithms: algorithms)
+        case .octetKeyPair:
+            guard jwk.algorithm == nil || jwk.algorithm == .eddsa, jwk.curve?.rawValue == "Ed25519",
+                  let x = jwk.x, let key = try? EdDSA.PublicKey(x: x, curve: .ed25519) else { return nil }
+            return Key(id: id, material: .ed25519(key), algorithms: [.eddsa])
+        default:
+            return nil
         }
-        if jwk.keyType == .rsa, jwk.algorithm == nil || jwk.algorithm == .rs256,
-            let modulus = jwk.modulus, let exponent = jwk.exponent,
-            let key = try? Insecure.RSA.PublicKey(modulus: modulus, exponent: exponent)
-        {
-            return Key(id: id, material: .rs256(key))
-        }
-        return nil
     }
 
     private struct Envelope: Decodable {

@@ -18,7 +18,7 @@ struct KeySet: Sendable {
     private let ids: Set<String>
 
     /// Reads `document` (see ``JWKSDocument``); a document that is not a JWKS at all is
-    /// "signing keys unavailable".
+    /// "signing keys unavailable". The first key published under a (`kid`, algorithm) wins.
     static func build(from document: Data) async throws(TokenError) -> KeySet {
         let usable: [JWKSDocument.Key]
         do {
@@ -27,8 +27,10 @@ struct KeySet: Sendable {
             throw .keysUnavailable
         }
         var keys: [Slot: VerificationKey] = [:]
-        for key in usable where keys[Slot(id: key.id, algorithm: key.algorithm)] == nil {
-            keys[Slot(id: key.id, algorithm: key.algorithm)] = await VerificationKey.make(key)
+        for key in usable {
+            for algorithm in key.algorithms where keys[Slot(id: key.id, algorithm: algorithm)] == nil {
+                keys[Slot(id: key.id, algorithm: algorithm)] = await VerificationKey.make(key.material, algorithm: algorithm)
+            }
         }
         return KeySet(keys: keys)
     }

@@ -38,16 +38,16 @@ package struct TokenError: Error, Sendable, Equatable, CustomStringConvertible {
     package static let criticalHeader = invalid(
         "format: the token needs header extensions (crit) that are not supported")
     package static let algorithmNotAllowed = invalid(
-        "algorithm not allowed: tokens must be HS256 (JWT secret) or ES256/RS256 (signing keys)")
+        "algorithm not allowed: this provider does not accept the token's alg")
     package static let hs256NotConfigured = invalid(
         "algorithm not allowed: HS256 needs the provider's JWT secret, which is not configured")
     package static let asymmetricNotConfigured = invalid(
-        "algorithm not allowed: ES256/RS256 need the provider's signing keys (JWKS), which are not configured")
+        "algorithm not allowed: tokens signed with a public key need the provider's signing keys (JWKS), which are not configured")
     package static let keyAlgorithmMismatch = invalid(
         "algorithm not allowed: the key named by kid is not for this algorithm")
 
     // Keys.
-    package static let missingKeyID = invalid("missing key id: ES256/RS256 tokens must name their signing key (kid)")
+    package static let missingKeyID = invalid("missing key id: tokens signed with a public key must name their signing key (kid)")
     package static let unknownKeyID = invalid("unknown key id: no signing key of this provider has the token's kid")
     package static let keysUnavailable = invalid(
         "signing keys unavailable: the provider's JWKS could not be fetched or read")
@@ -59,10 +59,13 @@ package struct TokenError: Error, Sendable, Equatable, CustomStringConvertible {
     package static let role = invalid(
         "role: role is not 'authenticated' (the anon and service_role keys are not user access tokens)")
     package static let issuer = invalid("issuer: iss is not this provider's issuer")
-    package static let audience = invalid("audience: aud does not contain 'authenticated'")
+    package static let audience = invalid("audience: aud does not hold this provider's audience")
+    package static let authorizedParty = invalid("authorized party: azp is not one of this provider's authorized_parties")
     package static let missingSubject = invalid("missing sub: the token names no user")
+    package static let subjectTooLong = invalid("sub: longer than 128 characters")
     package static let anonymousNotAllowed = invalid("anonymous users are not allowed by this provider")
     package static let missingExpiry = invalid("missing exp: the token has no expiry")
     package static let notYetValid = invalid("not yet valid (nbf): the token's nbf is in the future")
+    package static let authTimeInFuture = invalid("auth_time: the sign-in time is in the future")
     package static let expired = TokenError(.tokenExpired, "token expired: exp has passed")
 }

@@ -25,20 +25,24 @@ struct VerificationKey: Sendable {
         return VerificationKey(algorithm: .hs256, collection: collection)
     }
 
-    static func make(_ key: JWKSDocument.Key) async -> VerificationKey {
+    /// `algorithm` must be one the material may verify (``JWKSDocument/Key/algorithms``).
+    static func make(_ material: JWKSDocument.Key.Material, algorithm: SigningAlgorithm) async -> VerificationKey {
         let collection = JWTKeyCollection()
-        switch key.material {
-        case .es256(let publicKey): await collection.add(ecdsa: publicKey)
-        case .rs256(let publicKey): await collection.add(rsa: publicKey, digestAlgorithm: .sha256)
+        switch (material, algorithm) {
+        case (.ec(let publicKey), .es256): await collection.add(ecdsa: publicKey)
+        case (.rsa(let publicKey), .rs256): await collection.add(rsa: publicKey, digestAlgorithm: .sha256)
+        case (.rsa(let publicKey), .ps256): await collection.add(pss: publicKey, digestAlgorithm: .sha256)
+        case (.ed25519(let publicKey), .eddsa): await collection.add(eddsa: publicKey)
+        default: preconditionFailure("a \(algorithm.rawValue) key made from other material")
         }
-        return VerificationKey(algorithm: key.algorithm, collection: collection)
+        return VerificationKey(algorithm: algorithm, collection: collection)
     }
 
     /// Checks the signature, then decodes the claims. A bad signature is reported before any
     /// claim is looked at.
-    func verify(_ token: String) async throws(TokenError) -> SupabaseClaims {
+    func verify(_ token: String) async throws(TokenError) -> TokenClaims {
         do {
-            return try await collection.verify(token, as: SupabaseClaims.self)
+            return try await collection.verify(token, as: TokenClaims.self)
         } catch let error as JWTError where error.errorType == .malformedToken {
             throw .format
         } catch {

@@ -7,16 +7,20 @@ package struct VerifiedToken: Sendable, Equatable {
     package let subject: String
     /// `email`, or nil when the claim is missing or empty (phone and anonymous users have none).
     package let email: String?
+    /// Whether the provider vouches for `email`: `email_verified: true`, or any email of a
+    /// Supabase token (docs/architecture.md §4).
+    package let emailVerified: Bool
     /// `exp`, without leeway.
     package let expiresAt: Date
     /// `iat`, when present. It is recorded, not checked.
     package let issuedAt: Date?
-    /// `is_anonymous`; true only when the provider allows anonymous users.
+    /// An anonymous user; true only when the provider allows anonymous users.
     package let isAnonymous: Bool
 
-    package init(subject: String, email: String?, expiresAt: Date, issuedAt: Date?, isAnonymous: Bool) {
+    package init(subject: String, email: String?, emailVerified: Bool = true, expiresAt: Date, issuedAt: Date?, isAnonymous: Bool) {
         self.subject = subject
         self.email = email
+        self.emailVerified = emailVerified
         self.expiresAt = expiresAt
         self.issuedAt = issuedAt
         self.isAnonymous = isAnonymous

@@ -85,29 +85,52 @@ package struct APIKey: Sendable {
     package var sha256: [UInt8]
 }
 
+/// One entry of `providers:` (README "Identity providers").
 package struct ProviderConfiguration: Sendable {
+    /// Where the provider's public keys come from.
+    package enum KeySource: Sendable, Equatable {
+        /// A JWKS document fetched from this URL and cached (docs/architecture.md §5).
+        case jwks(url: String)
+        /// OpenID Connect discovery: this `openid-configuration` document names the JWKS in
+        /// `jwks_uri`, and its `issuer` must equal the provider's.
+        case discovery(url: String)
+        /// `jwks_file`, read with the configuration; nothing is fetched.
+        case file
+    }
+
+    /// A Clerk provider's `credential_ttl` when none is configured: Clerk's session tokens
+    /// live about a minute, too short for an MQTT session.
+    package static let clerkCredentialTTL = 3600
+
     package var name: String
-    package var projectURL: String
-    package var jwtSecret: [UInt8]?
-    package var jwksURL: String
-    /// The contents of `jwks_file`.
-    package var jwks: Data?
+    package var type: TokenVerifierConfiguration.Kind
+    /// The token checks (the leeway comes from `credentials`, see ``tokenSettings(leeway:)``).
+    package var token: TokenVerifierConfiguration
+    package var keySource: KeySource
+    /// A Supabase provider's `project_url`, without a trailing slash.
+    package var projectURL: String?
     package var username: UsernameSource = .uuid
-    package var allowAnonymous = false
+    /// Seconds a credential lives by default, instead of the token's `exp` (still capped by
+    /// `max_ttl`); nil follows the token.
+    package var credentialTTL: Int?
     package var enabled = true
 
-    /// Supabase's issuer: `<project_url>/auth/v1`.
-    package var issuer: String { projectURL + "/auth/v1" }
+    /// Compared exactly with `iss`.
+    package var issuer: String { token.issuer }
+    package var jwtSecret: [UInt8]? { token.hs256Secret }
+    /// The contents of `jwks_file`.
+    package var jwks: Data? { token.jwks }
+    package var allowAnonymous: Bool { token.allowAnonymous }
+    /// The JWKS URL, when the keys come from one.
+    package var jwksURL: String? {
+        if case .jwks(let url) = keySource { url } else { nil }
+    }
 
     /// What the token verifier needs, with the credentials' `leeway`.
     package func tokenSettings(leeway: Int) -> TokenVerifierConfiguration {
-        TokenVerifierConfiguration(
-            issuer: issuer,
-            hs256Secret: jwtSecret,
-            jwks: jwks,
-            allowAnonymous: allowAnonymous,
-            leeway: leeway
-        )
+        var settings = token
+        settings.leeway = leeway
+        return settings
     }
 }
 

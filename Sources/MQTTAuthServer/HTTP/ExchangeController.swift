@@ -74,7 +74,9 @@ struct ExchangeController<Context: RequestContext & RemoteAddressRequestContext>
             throw APIError(status: .unauthorized, code: error.code.rawValue, message: error.message)
         }
         let issuedAt = now()
-        let expiresAt = Self.expiry(token: token, ttl: body.ttl, maxTTL: runtime.configuration.credentials.maxTTL, now: issuedAt)
+        let expiresAt = Self.expiry(
+            token: token, ttl: body.ttl ?? provider.configuration.credentialTTL,
+            maxTTL: runtime.configuration.credentials.maxTTL, now: issuedAt)
         // A token accepted within the leeway of its expiry leaves nothing worth issuing.
         guard expiresAt.timeIntervalSince(issuedAt) >= 1 else {
             throw APIError(status: .unauthorized, code: "token_expired", message: "exp: the token expires too soon to issue a credential")
@@ -84,7 +86,8 @@ struct ExchangeController<Context: RequestContext & RemoteAddressRequestContext>
             username = try CredentialRules.username(
                 source: provider.configuration.username,
                 subject: token.subject,
-                email: token.email
+                email: token.email,
+                emailVerified: token.emailVerified
             )
         } catch {
             throw APIError(status: .unauthorized, code: "invalid_token", message: error.description)
@@ -131,8 +134,8 @@ struct ExchangeController<Context: RequestContext & RemoteAddressRequestContext>
         return Array(SHA256.hash(data: Data(parts[1].utf8)))
     }
 
-    /// docs/architecture.md §4: by default the token's own expiry; a requested ttl, up to
-    /// `maxTTL`, instead; never beyond `maxTTL` from now.
+    /// docs/architecture.md §4: by default the token's own expiry; a requested ttl (or else the
+    /// provider's `credential_ttl`), up to `maxTTL`, instead; never beyond `maxTTL` from now.
     static func expiry(token: VerifiedToken, ttl: Int?, maxTTL: Int, now: Date) -> Date {
         let ceiling = now.addingTimeInterval(TimeInterval(maxTTL))
         guard let ttl else { return min(token.expiresAt, ceiling) }

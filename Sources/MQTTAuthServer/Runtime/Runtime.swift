@@ -21,7 +21,7 @@ package final class Runtime: Sendable {
         self.policy = ACLPolicy.encode(configuration.acl)
         var providers: [String: ProviderRuntime] = [:]
         for provider in configuration.providers {
-            let verifier = SupabaseTokenVerifier(
+            let verifier = TokenVerifier(
                 configuration: provider.tokenSettings(leeway: configuration.credentials.leeway),
                 jwksSource: provider.jwks == nil ? jwksSource(provider) : nil,
                 now: now
@@ -44,5 +44,5 @@ package final class Runtime: Sendable {
 
 package struct ProviderRuntime: Sendable {
     package let configuration: ProviderConfiguration
-    package let verifier: SupabaseTokenVerifier
+    package let verifier: TokenVerifier
 }

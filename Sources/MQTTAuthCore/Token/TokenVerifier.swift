@@ -1,17 +1,15 @@
 import Foundation
 
-/// Verifies Supabase access tokens for one provider, as docs/architecture.md §5 says.
+/// Verifies access tokens for one provider, as docs/architecture.md §5 says.
 ///
 /// A token is accepted only if, in this order:
-/// 1. it is a JWT whose `alg` is HS256, ES256 or RS256 (never `none`) and that needs no `crit`
-///    extension;
+/// 1. it is a JWT whose `alg` is one the provider accepts (never `none`; HS256 only for
+///    Supabase) and that needs no `crit` extension;
 /// 2. its signature verifies under a key of this provider meant for that algorithm: HS256 only
-///    under the JWT secret, whatever `kid` it names; ES256/RS256 only under the JWKS key its
-///    `kid` names, which must be of that type (an HMAC key never verifies an RS/ES token and an
-///    RSA or EC key never verifies an HS token);
-/// 3. its claims pass: `role` is `authenticated`, `iss` equals the issuer, `aud` contains
-///    `authenticated`, `sub` is not empty, `is_anonymous` is not true unless allowed, and
-///    `nbf` (if any) and `exp` (required) hold on the injected clock with the leeway.
+///    under the JWT secret, whatever `kid` it names; the others only under the JWKS key its
+///    `kid` names, which must be of that algorithm's type (an HMAC key never verifies an RSA,
+///    EC or Ed25519 token and a public key never verifies an HS token);
+/// 3. its claims pass the checks of the provider's type (`TokenVerifier+claims.swift`).
 ///
 /// The signature is checked before any claim, so a forged token is reported as "signature"
 /// whatever it claims; `exp` is checked last, so `token_expired` means a refreshed token would
@@ -21,9 +19,9 @@ import Foundation
 /// only to read or swap a value, so an HS256 check never waits behind a JWKS fetch. jwt-kit's
 /// `JWTKeyCollection` is an actor; each key has its own, so checks under different keys run in
 /// parallel while checks under the same key take turns on that key's actor.
-package final class SupabaseTokenVerifier: Sendable {
-    let issuer: String
-    let allowAnonymous: Bool
+package final class TokenVerifier: Sendable {
+    /// The provider's checks, without its secret or key document.
+    let rules: TokenVerifierConfiguration
     let leeway: TimeInterval
     private let secret: Secret
     private let signingKeys: (any SigningKeys)?
@@ -31,15 +29,17 @@ package final class SupabaseTokenVerifier: Sendable {
 
     /// - Parameters:
     ///   - jwksSource: fetches the JWKS when `configuration.jwks` is nil; without either,
-    ///     ES256/RS256 tokens are refused.
+    ///     tokens signed with a public key are refused.
     ///   - now: the clock for `exp`, `nbf` and the JWKS cache; tests pass a fake one.
     package init(
         configuration: TokenVerifierConfiguration,
         jwksSource: (any JWKSSource)?,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
-        issuer = configuration.issuer
-        allowAnonymous = configuration.allowAnonymous
+        var rules = configuration
+        rules.hs256Secret = nil
+        rules.jwks = nil
+        self.rules = rules
         leeway = TimeInterval(max(0, configuration.leeway))
         self.now = now
         switch configuration.hs256Secret {
@@ -65,18 +65,17 @@ package final class SupabaseTokenVerifier: Sendable {
     }
 
     private func key(for header: TokenHeader) async throws(TokenError) -> VerificationKey {
-        switch header.algorithm {
-        case .hs256:
+        guard rules.algorithms.contains(header.algorithm) else { throw .algorithmNotAllowed }
+        if header.algorithm.isSymmetric {
             switch secret {
             case .none: throw .hs256NotConfigured
             case .tooShort: throw .secretUnusable
             case .key(let key): return await key.value
             }
-        case .es256, .rs256:
-            guard let signingKeys else { throw .asymmetricNotConfigured }
-            guard let id = header.keyID else { throw .missingKeyID }
-            return try await signingKeys.key(id: id, algorithm: header.algorithm)
         }
+        guard let signingKeys else { throw .asymmetricNotConfigured }
+        guard let id = header.keyID else { throw .missingKeyID }
+        return try await signingKeys.key(id: id, algorithm: header.algorithm)
     }
 
     /// The HS256 key, if any. A secret too short to be safe is refused per token, not used.

@@ -186,6 +186,44 @@ enum TokenKeys {
         return input + "." + TokenBase64URL.encode(signature)
     }
 
+    /// An Ed25519 key, as a Supabase project or an OIDC provider may publish for EdDSA.
+    static let ed = Curve25519.Signing.PrivateKey()
+    static let edID = "ed-key-1"
+
+    static func jwk(_ key: Curve25519.Signing.PublicKey, kid: String) -> [String: ClaimJSON] {
+        ["kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig", "kid": .string(kid),
+         "x": .string(TokenBase64URL.encode(key.rawRepresentation))]
+    }
+
+    /// Every test key: EC, RSA (published without `alg`, so for RS256 and PS256) and Ed25519.
+    static var everyKey: Data {
+        document([
+            jwk(ec.publicKey, kid: ecID),
+            jwk(rsa.publicKey, kid: rsaID).filter { $0.key != "alg" },
+            jwk(ed.publicKey, kid: edID),
+        ])
+    }
+
+    static func ps256(_ claims: [String: ClaimJSON], kid: String? = rsaID, key: _RSA.Signing.PrivateKey = rsa) -> String {
+        var header: [String: ClaimJSON] = ["alg": "PS256", "typ": "JWT"]
+        if let kid { header["kid"] = .string(kid) }
+        let input = RawToken.signingInput(header: header, claims: claims)
+        let signature = try! key.signature(for: Data(input.utf8), padding: .PSS).rawRepresentation
+        return input + "." + TokenBase64URL.encode(signature)
+    }
+
+    static func eddsa(_ claims: [String: ClaimJSON], kid: String? = edID, key: Curve25519.Signing.PrivateKey = ed) -> String {
+        var header: [String: ClaimJSON] = ["alg": "EdDSA", "typ": "JWT"]
+        if let kid { header["kid"] = .string(kid) }
+        let input = RawToken.signingInput(header: header, claims: claims)
+        let signature = try! key.signature(for: Data(input.utf8))
+        return input + "." + TokenBase64URL.encode(signature)
+    }
+
+    /// The RSA public key as PEM text: what an attacker hands HMAC as the "secret" when it hopes a
+    /// verifier will take RS256's key for HS256's.
+    static var rsaPublicPEM: [UInt8] { Array(rsa.publicKey.pemRepresentation.utf8) }
+
     static func rs256(_ claims: [String: ClaimJSON], kid: String? = rsaID, key: _RSA.Signing.PrivateKey = rsa) -> String
     {
         var header: [String: ClaimJSON] = ["alg": "RS256", "typ": "JWT"]

@@ -118,7 +118,7 @@ struct DaemonConfigurationTests {
             "6: an api key needs a name",
             "8: provider name 'Supabase' must be lower-case",
             "11: provider 'p2' (firebase) needs project_id",
-            "13: 'project_url' is not a key of a firebase provider",
+            "13: 'project_url' is not a key of type firebase",
             "17: jwt_secret: environment variable MISSING_SECRET is not set",
             "18: unknown key 'usernme' in a provider (known keys: algorithms, allow_anonymous, audience, authorized_parties, credential_ttl, domain, enabled, frontend_api, issuer, jwks_file, jwks_url, jwt_secret, jwt_secret_file, name, project_id, project_url, type, username)",
             "16: project_url must be an http(s) URL, not 'ftp://x'",

@@ -122,3 +122,75 @@ struct ExchangeRouterTests {
         }
     }
 }
+
+/// The exchange for providers other than Supabase: `username: email` needs a verified address,
+/// and `credential_ttl` sets the credential's life instead of the token's `exp`.
+@Suite("Token exchange, other provider types")
+struct ExchangeProviderTypeTests {
+    static let providers = """
+          - name: oidc
+            type: oidc
+            issuer: "https://id.example.com"
+            audience: mqtt
+            username: email
+            credential_ttl: 1800
+            jwks_file: keys.json
+          - name: clerk
+            type: clerk
+            frontend_api: "https://clerk.example.com"
+            jwks_file: keys.json
+        """
+
+    func fixture() throws -> ServerFixture {
+        try ServerFixture(providersYAML: Self.providers, files: ["keys.json": ProviderHTTPTests.jwks])
+    }
+
+    func oidcToken(_ fixture: ServerFixture, verified: Bool?) async throws -> String {
+        let now = Int(fixture.now.timeIntervalSince1970)
+        return try await ProviderHTTPTests.sign(ProviderHTTPTests.Claims(
+            iss: "https://id.example.com", sub: "u-1", aud: ["mqtt"], exp: now + 300, iat: now,
+            email: "Grace@Example.com", email_verified: verified), es256: true)
+    }
+
+    @Test func aVerifiedEmailIsTheUsernameAndCredentialTTLTheLifetime() async throws {
+        let fixture = try fixture()
+        let token = try await oidcToken(fixture, verified: true)
+        try await fixture.application.test(.router) { client in
+            let response = try await client.exchange(#"{"provider":"oidc","token":"\#(token)"}"#)
+            #expect(response.status == .ok)
+            let body = try response.json()
+            #expect(body["mqtt_username"] as? String == "grace_example_com")
+            #expect(body["expires_in"] as? Int == 1800, "credential_ttl, not the token's five minutes")
+            let asked = try await client.exchange(#"{"provider":"oidc","token":"\#(token)","ttl":60}"#)
+            #expect(try asked.json()["expires_in"] as? Int == 60, "a requested ttl still wins")
+        }
+    }
+
+    @Test(arguments: [false, nil] as [Bool?])
+    func anUnverifiedEmailIsRefused(_ verified: Bool?) async throws {
+        let fixture = try fixture()
+        let token = try await oidcToken(fixture, verified: verified)
+        try await fixture.application.test(.router) { client in
+            let response = try await client.exchange(#"{"provider":"oidc","token":"\#(token)"}"#)
+            #expect(response.status == .unauthorized)
+            let body = try response.json()
+            #expect(body["error"] as? String == "invalid_token")
+            #expect((body["message"] as? String)?.contains("email_verified") == true)
+        }
+    }
+
+    @Test func clerkCredentialsOutliveTheMinuteLongToken() async throws {
+        let fixture = try fixture()
+        let now = Int(fixture.now.timeIntervalSince1970)
+        let token = try await ProviderHTTPTests.sign(ProviderHTTPTests.Claims(
+            iss: "https://clerk.example.com", sub: "user_2NNEqL2nrIRdJ194ndJqAHwEfxC", exp: now + 60, iat: now, nbf: now - 10,
+            azp: "https://app.example.com"))
+        try await fixture.application.test(.router) { client in
+            let response = try await client.exchange(#"{"provider":"clerk","token":"\#(token)"}"#)
+            #expect(response.status == .ok)
+            let body = try response.json()
+            #expect(body["mqtt_username"] as? String == "user_2NNEqL2nrIRdJ194ndJqAHwEfxC")
+            #expect(body["expires_in"] as? Int == 3600)
+        }
+    }
+}

@@ -21,9 +21,17 @@ final class ServerFixture: Sendable {
 
     /// `extraYAML` is appended to a config with one Supabase provider (HS256) and one API key.
     /// `brokerYAML` holds more lines of the `broker` section, indented by two spaces.
-    init(extraYAML: String = "", responseBody: String = "json", brokerYAML: String = "") throws {
+    /// `providersYAML` holds more entries of `providers`, indented by two spaces, and `files`
+    /// are written beside the config first (a `jwks_file`, say).
+    init(
+        extraYAML: String = "", responseBody: String = "json", brokerYAML: String = "",
+        providersYAML: String = "", files: [String: Data] = [:]
+    ) throws {
         folder = try TempFolder("server")
         configPath = folder.path + "/mqtt-authd.yml"
+        for (name, contents) in files {
+            try contents.write(to: URL(fileURLWithPath: folder.path + "/" + name))
+        }
         let yaml = """
             listen: "127.0.0.1:0"
             database: "./var/test.sqlite"
@@ -40,6 +48,7 @@ final class ServerFixture: Sendable {
                 project_url: "https://off.supabase.co"
                 jwt_secret: "another-secret-at-least-32-bytes-long"
                 enabled: false
+            \(providersYAML)
             credentials:
               max_ttl: 7200
               max_per_user: 3

@@ -125,7 +125,7 @@ extension DaemonConfigReader {
         var complete = true
         let allowed = Self.commonProviderKeys.union(keys.required + keys.optional)
         for (key, keyNode) in keyNodes.sorted(by: { $0.key < $1.key }) where !allowed.contains(key) {
-            error(keyNode, "'\(key)' is not a key of a \(kind.rawValue) provider")
+            error(keyNode, "'\(key)' is not a key of type \(kind.rawValue)")
             complete = false
         }
         for key in keys.required where keyNodes[key] == nil {

@@ -4,17 +4,17 @@ import MQTTAuthServer
 import TestSupport
 import Testing
 
-@Suite("Daemon configuration")
-struct DaemonConfigurationTests {
+/// Configuration files written to a fresh folder and loaded, for the configuration suites.
+enum ConfigFixture {
     /// Writes `yaml` (and `files`) to a fresh folder and loads it.
-    private func load(_ yaml: String, files: [String: String] = [:], environment: [String: String] = [:]) throws -> DaemonConfiguration {
+    static func load(_ yaml: String, files: [String: String] = [:], environment: [String: String] = [:]) throws -> DaemonConfiguration {
         let folder = try TempFolder("config")
         for (name, text) in files { try folder.write(name, text) }
         return try DaemonConfiguration.load(path: try folder.write("c.yml", yaml), environment: environment)
     }
 
     /// The diagnostics of a config that must fail, as `line: message`.
-    private func errors(_ yaml: String, files: [String: String] = [:], environment: [String: String] = [:]) throws -> [String] {
+    static func errors(_ yaml: String, files: [String: String] = [:], environment: [String: String] = [:]) throws -> [String] {
         do {
             _ = try load(yaml, files: files, environment: environment)
         } catch let errors as ConfigErrors {
@@ -22,6 +22,17 @@ struct DaemonConfigurationTests {
         }
         Issue.record("expected configuration errors")
         return []
+    }
+}
+
+@Suite("Daemon configuration")
+struct DaemonConfigurationTests {
+    private func load(_ yaml: String, files: [String: String] = [:], environment: [String: String] = [:]) throws -> DaemonConfiguration {
+        try ConfigFixture.load(yaml, files: files, environment: environment)
+    }
+
+    private func errors(_ yaml: String, files: [String: String] = [:], environment: [String: String] = [:]) throws -> [String] {
+        try ConfigFixture.errors(yaml, files: files, environment: environment)
     }
 
     @Test func fullExample() throws {

@@ -8,7 +8,6 @@ import Logging
 import MQTTAuthCore
 import MQTTAuthServer
 import NIOCore
-import ServiceLifecycle
 import Synchronization
 import Testing
 
@@ -94,30 +93,8 @@ struct JWKSHTTPSourceTests {
             try? await Task.sleep(for: .seconds(2))
             return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: jwks)))
         }
-        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                portSink.yield(channel.localAddress?.port ?? 0)
-                portSink.finish()
-            },
-            logger: quiet
-        )
-        let services = ServiceGroup(configuration: .init(services: [app], logger: quiet))
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await services.run() }
-            defer { group.cancelAll() }
-            var next = ports.makeAsyncIterator()
-            let port = try #require(await next.next())
-            do {
-                let result = try await body("http://127.0.0.1:\(port)", { hits.withLock { $0 } })
-                await services.triggerGracefulShutdown()
-                return result
-            } catch {
-                await services.triggerGracefulShutdown()
-                throw error
-            }
+        return try await LoopbackHTTPServer.run(router) { root in
+            try await body(root, { hits.withLock { $0 } })
         }
     }
 

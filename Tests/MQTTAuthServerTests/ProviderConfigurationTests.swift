@@ -8,24 +8,8 @@ import Testing
 /// wrong entry gets, each with its line.
 @Suite("Provider configuration")
 struct ProviderConfigurationTests {
-    private func load(_ yaml: String, files: [String: String] = [:]) throws -> DaemonConfiguration {
-        let folder = try TempFolder("providers")
-        for (name, text) in files { try folder.write(name, text) }
-        return try DaemonConfiguration.load(path: try folder.write("c.yml", yaml))
-    }
-
-    private func errors(_ yaml: String, files: [String: String] = [:]) throws -> [String] {
-        do {
-            _ = try load(yaml, files: files)
-        } catch let errors as ConfigErrors {
-            return errors.diagnostics.map { "\($0.location.line.map(String.init) ?? "-"): \($0.message)" }
-        }
-        Issue.record("expected configuration errors")
-        return []
-    }
-
     @Test func everyTypeReadsItsKeys() throws {
-        let configuration = try load(
+        let configuration = try ConfigFixture.load(
             """
             providers:
               - name: firebase
@@ -94,7 +78,7 @@ struct ProviderConfigurationTests {
 
     @Test func aJWKSFileReplacesEveryKeySource() throws {
         let rsa = String(decoding: ProviderHTTPTests.jwks, as: UTF8.self)
-        let configuration = try load(
+        let configuration = try ConfigFixture.load(
             """
             providers:
               - {name: auth0, type: auth0, domain: t.auth0.com, audience: api, jwks_file: keys.json}
@@ -105,7 +89,7 @@ struct ProviderConfigurationTests {
     }
 
     @Test func wrongEntriesAreReportedWithTheirLines() throws {
-        let found = try errors(
+        let found = try ConfigFixture.errors(
             """
             providers:
               - {name: a, type: okta}
@@ -145,7 +129,7 @@ struct ProviderConfigurationTests {
     }
 
     @Test func loopbackIssuersAreAllowedForTests() throws {
-        let configuration = try load(
+        let configuration = try ConfigFixture.load(
             """
             providers:
               - {name: local, type: oidc, issuer: "http://127.0.0.1:8999/realms/t", audience: mqtt}

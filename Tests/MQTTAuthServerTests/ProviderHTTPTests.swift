@@ -8,7 +8,6 @@ import Logging
 import MQTTAuthCore
 import MQTTAuthServer
 import NIOCore
-import ServiceLifecycle
 import Synchronization
 import TestSupport
 import Testing
@@ -118,31 +117,9 @@ struct ProviderHTTPTests {
             seen.slowAnswered.withLock { $0 = true }
             return Self.json(Self.discovery(base.withLock { $0 } + "/slow", base.withLock { $0 } + "/jwks"))
         }
-        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                portSink.yield(channel.localAddress?.port ?? 0)
-                portSink.finish()
-            },
-            logger: quiet
-        )
-        let services = ServiceGroup(configuration: .init(services: [app], logger: quiet))
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await services.run() }
-            defer { group.cancelAll() }
-            var next = ports.makeAsyncIterator()
-            let port = try #require(await next.next())
-            base.withLock { $0 = "http://127.0.0.1:\(port)" }
-            do {
-                let result = try await body("http://127.0.0.1:\(port)", seen)
-                await services.triggerGracefulShutdown()
-                return result
-            } catch {
-                await services.triggerGracefulShutdown()
-                throw error
-            }
+        return try await LoopbackHTTPServer.run(router) { root in
+            base.withLock { $0 = root }
+            return try await body(root, seen)
         }
     }
 

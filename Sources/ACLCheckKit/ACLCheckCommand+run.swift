@@ -22,10 +22,10 @@ extension ACLCheckCommand {
         if let batch {
             return BatchCheck(acl: acl, json: json).run(source: batch, io: io)
         }
-        guard let topic, let access = access.flatMap(Self.checkedAccess) else {
+        guard let topic, let access else {
             preconditionFailure("validate() requires --topic and --access for a single check")
         }
-        let request = CheckRequest(user: user, clientID: clientID, topic: topic, access: access)
+        let request = CheckRequest(user: user, clientID: clientID, topic: topic, access: access.access)
         let decision = request.decide(with: acl)
         io.outputLine(json ? request.json(decision) : decision.description)
         return decision.isAllowed ? .ok : .denied

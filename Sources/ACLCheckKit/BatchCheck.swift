@@ -63,14 +63,14 @@ package struct BatchCheck {
                     "expected 4 tab-separated fields (access, user, clientid, topic), found \(fields.count)"
                 )
             }
-            guard let access = ACLCheckCommand.checkedAccess(fields[0]) else {
+            guard let access = CheckAccess(rawValue: fields[0]) else {
                 throw ConfigDiagnostic(
                     file: name,
                     line: offset + 1,
                     "access must be publish, subscribe or read, not '\(fields[0].printable)'"
                 )
             }
-            requests.append(CheckRequest(user: fields[1], clientID: fields[2], topic: fields[3], access: access))
+            requests.append(CheckRequest(user: fields[1], clientID: fields[2], topic: fields[3], access: access.access))
         }
         return requests
     }

@@ -267,6 +267,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // aclcheck in-process: options, checks, batches, lint and output, through ACLCheckKit.
+        .testTarget(
+            name: "ACLCheckKitTests",
+            dependencies: ["ACLCheckKit", "MQTTAuthCore", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        // Runs the built aclcheck binary: its exit codes and standard streams.
         .testTarget(
             name: "AclcheckTests",
             dependencies: ["aclcheck", "TestSupport"],

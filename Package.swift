@@ -116,12 +116,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(
-            name: "aclcheck",
+        // What aclcheck does, apart from the process: its options, single checks, batches, lint
+        // and output, behind injectable streams, so that tests run it without a subprocess.
+        .target(
+            name: "ACLCheckKit",
             dependencies: [
                 "MQTTAuthCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "aclcheck",
+            dependencies: ["ACLCheckKit"],
             swiftSettings: swiftSettings
         ),
         // libmosquitto (Debian libmosquitto-dev): used by the differential topic-matching test.
@@ -260,6 +267,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // aclcheck in-process: options, checks, batches, lint and output, through ACLCheckKit.
+        .testTarget(
+            name: "ACLCheckKitTests",
+            dependencies: ["ACLCheckKit", "MQTTAuthCore", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        // Runs the built aclcheck binary: its exit codes and standard streams.
         .testTarget(
             name: "AclcheckTests",
             dependencies: ["aclcheck", "TestSupport"],

@@ -1,25 +1,7 @@
 import Foundation
 import MQTTAuthCore
 
-/// One question for the ACL, as given on the command line or in a batch line.
-struct CheckRequest {
-    /// nil when no username (or an empty one) was given.
-    let user: String?
-    let clientID: String?
-    let topic: String
-    let access: Access
-
-    init(user: String?, clientID: String?, topic: String, access: Access) {
-        self.user = user.flatMap { $0.isEmpty ? nil : $0 }
-        self.clientID = clientID.flatMap { $0.isEmpty ? nil : $0 }
-        self.topic = topic
-        self.access = access
-    }
-
-    func decide(with acl: CompiledACL) -> Decision {
-        acl.decide(user: user, clientID: clientID, topic: topic, access: access)
-    }
-
+extension CheckRequest {
     private struct Report: Encodable {
         struct Rule: Encodable {
             let user: String
@@ -39,8 +21,8 @@ struct CheckRequest {
         let rules: [Rule]
     }
 
-    /// The decision as one line of JSON.
-    func json(_ decision: Decision) -> String {
+    /// The decision as one line of JSON, what `--json` prints.
+    package func json(_ decision: Decision) -> String {
         var reason = "rule"
         var rules: [Report.Rule] = []
         switch decision.reason {

@@ -1,41 +1,52 @@
-import ArgumentParser
 import Foundation
 import MQTTAuthCore
 
-/// `--batch`: many cases, one output line each, in input order.
-struct BatchCheck {
-    let acl: CompiledACL
-    let json: Bool
+/// `--batch`: many cases, one output line each, in input order (README.md, "aclcheck").
+package struct BatchCheck {
+    package let acl: CompiledACL
+    package let json: Bool
 
-    /// Reads every case first, so that a malformed line stops the run before any output.
-    func run(source: String) throws {
-        let name = source == "-" ? "standard input" : source
+    package init(acl: CompiledACL, json: Bool) {
+        self.acl = acl
+        self.json = json
+    }
+
+    /// Checks the cases in the file `source`, or in standard input when it is `-`.
+    package func run(source: String, io: ACLCheckIO) -> ACLCheckStatus {
         let data: Data
         if source == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
+            data = io.readInput()
         } else if let contents = FileManager.default.contents(atPath: source) {
             data = contents
         } else {
-            Output.error("error: cannot read batch file '\(source.printable)'")
-            throw ExitCode(2)
+            io.errorLine("error: cannot read batch file '\(source.printable)'")
+            return .failed
         }
+        return run(data, name: source == "-" ? "standard input" : source, io: io)
+    }
+
+    /// Checks the cases in `data`, which error messages call `name`. Reads every case first, so
+    /// that a malformed line stops the run before any output.
+    package func run(_ data: Data, name: String, io: ACLCheckIO) -> ACLCheckStatus {
         let requests: [CheckRequest]
         do {
             requests = try Self.parse(try TextFile.decode(data, name: name), name: name)
         } catch {
-            Output.error("error: \(error)")
-            throw ExitCode(2)
+            io.errorLine("error: \(error)")
+            return .failed
         }
-        var out = Output.Buffered()
+        var out = BufferedLines(writingTo: io.writeOutput)
         for request in requests {
             let decision = request.decide(with: acl)
             out.line(json ? request.json(decision) : decision.description)
         }
         out.flush()
+        return .ok
     }
 
     /// Parses `access<TAB>user<TAB>clientid<TAB>topic` lines; the topic is the rest of the line.
-    static func parse(_ text: String, name: String) throws(ConfigDiagnostic) -> [CheckRequest] {
+    /// Blank lines and lines starting with `#` are skipped.
+    package static func parse(_ text: String, name: String) throws(ConfigDiagnostic) -> [CheckRequest] {
         var requests: [CheckRequest] = []
         let lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         for (offset, bytes) in lines.enumerated() {
@@ -52,14 +63,14 @@ struct BatchCheck {
                     "expected 4 tab-separated fields (access, user, clientid, topic), found \(fields.count)"
                 )
             }
-            guard let access = ACLCheck.checkedAccess(fields[0]) else {
+            guard let access = CheckAccess(rawValue: fields[0]) else {
                 throw ConfigDiagnostic(
                     file: name,
                     line: offset + 1,
                     "access must be publish, subscribe or read, not '\(fields[0].printable)'"
                 )
             }
-            requests.append(CheckRequest(user: fields[1], clientID: fields[2], topic: fields[3], access: access))
+            requests.append(CheckRequest(user: fields[1], clientID: fields[2], topic: fields[3], access: access.access))
         }
         return requests
     }

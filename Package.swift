@@ -201,7 +201,10 @@ let package = Package(
         ),
         .testTarget(
             name: "MQTTAuthStoreTests",
-            dependencies: ["MQTTAuthStore", "TestSupport"],
+            dependencies: [
+                "MQTTAuthStore", "MQTTAuthCore", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         // One contract, run against the SQLite store and a PostgreSQL store on a throwaway

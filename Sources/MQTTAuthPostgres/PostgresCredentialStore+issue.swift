@@ -146,3 +146,45 @@ extension PostgresCredentialStore {
         }
     }
 }
+
+extension PostgresCredentialStore {
+    /// The identity's bound username, binding `username` or its first free disambiguated form
+    /// when it has none (the same candidates, in the same order, as `issue_credentials`), with
+    /// no credential: what a token used as the MQTT password is checked against. Each
+    /// statement stands alone: a name another daemon bound meanwhile is skipped by the UNIQUE
+    /// constraint, and an identity bound meanwhile is read back. Within `writeTimeout`.
+    package func bindIdentity(provider: String, subject: String, username: String, now: Date) async throws -> String {
+        try CredentialRules.validateUsername(username)
+        let created = UnixTime.seconds(now)
+        do {
+            let bound = try await withDeadline(writeTimeout, "binding a username") { [self] () async throws -> String in
+                if let known = try await boundName(provider: provider, subject: subject) { return known }
+                for attempt in -1..<Self.maxNameAttempts {
+                    let candidate = attempt < 0 ? username
+                        : CredentialRules.disambiguated(username, provider: provider, subject: subject, attempt: attempt)
+                    let rows = try await client.query("""
+                        INSERT INTO mqtt_authd.identities (provider, subject, username, revision, created_at)
+                        VALUES (\(provider), \(subject), \(candidate), 0, \(created)) ON CONFLICT DO NOTHING RETURNING username
+                        """, logger: logger)
+                    for try await inserted in rows.decode(String.self) { return inserted }
+                    if let known = try await boundName(provider: provider, subject: subject) { return known }
+                }
+                throw PostgresStoreError.noFreeUsername
+            }
+            markReachable()
+            return bound
+        } catch {
+            if (error as? PostgresStoreError)?.description != PostgresStoreError.noFreeUsername.description {
+                noteFailure(error, "binding a username")
+            }
+            throw CredentialStoreError("cannot bind the username: \(PostgresStoreError.reason(error))")
+        }
+    }
+
+    private func boundName(provider: String, subject: String) async throws -> String? {
+        let rows = try await client.query(
+            "SELECT username FROM mqtt_authd.identities WHERE provider = \(provider) AND subject = \(subject)", logger: logger)
+        for try await name in rows.decode(String.self) { return name }
+        return nil
+    }
+}

@@ -18,6 +18,8 @@ package struct ServerParts: Sendable {
     package let store: any CredentialStore
     package let metrics: ServerMetrics
     package let now: @Sendable () -> Date
+    /// Tokens checked as MQTT passwords, remembered across requests and reloads.
+    package let tokenLogin = TokenLogin()
 
     package init(runtime: RuntimeBox, store: any CredentialStore, metrics: ServerMetrics, now: @escaping @Sendable () -> Date = { Date() }) {
         self.runtime = runtime
@@ -27,7 +29,7 @@ package struct ServerParts: Sendable {
     }
 
     var brokerEndpoints: BrokerEndpoints {
-        BrokerEndpoints(runtime: runtime, store: store, now: now)
+        BrokerEndpoints(runtime: runtime, store: store, tokenLogin: tokenLogin, now: now)
     }
 }
 

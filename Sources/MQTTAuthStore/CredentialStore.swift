@@ -25,6 +25,14 @@ package protocol CredentialStore: Sendable {
         now: Date
     ) async throws -> IssuedCredential
 
+    /// The username bound to the identity (provider, subject), binding `username` (or its
+    /// first free disambiguated form, as `issue` would) when it has none; no credential is
+    /// issued. What a token used as the MQTT password is checked against.
+    ///
+    /// - Throws: `CredentialError` for an invalid `username`; `CredentialStoreError` when the
+    ///   binding cannot be read or stored.
+    func bindIdentity(provider: String, subject: String, username: String, now: Date) async throws -> String
+
     /// What the in-memory index says of a username and password: no I/O, no waiting.
     func check(username: String, password: String, now: Date) -> CredentialCheck
 

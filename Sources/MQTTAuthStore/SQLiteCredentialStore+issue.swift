@@ -125,7 +125,8 @@ extension SQLiteCredentialStore {
     /// Steps 1–3 of `issue`, inside its transaction.
     static func record(_ request: IssueRequest, in db: Database) throws -> IssueOutcome {
         let created = UnixTime.seconds(request.now)
-        let (username, isNew) = try bind(request, created: created, in: db)
+        let (username, isNew) = try bind(provider: request.provider, subject: request.subject, username: request.username,
+                                         created: created, in: db)
         try db.cachedStatement(sql: """
             INSERT INTO credentials (username, password_hash, expires_at, created_at) VALUES (?, ?, ?, ?)
             """).execute(arguments: [username, Data(request.hash), request.expires, created])
@@ -144,21 +145,36 @@ extension SQLiteCredentialStore {
     }
 
     /// The identity's bound username, binding a free one first if it has none.
-    private static func bind(_ request: IssueRequest, created: Int64, in db: Database) throws -> (String, Bool) {
+    static func bind(provider: String, subject: String, username: String, created: Int64, in db: Database) throws -> (String, Bool) {
         if let bound = try String.fetchOne(db.cachedStatement(sql: "SELECT username FROM identities WHERE provider = ? AND subject = ?"),
-                                           arguments: [request.provider, request.subject]) {
+                                           arguments: [provider, subject]) {
             return (bound, false)
         }
-        var candidate = request.username
+        var candidate = username
         var attempt = 0
         while try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM identities WHERE username = ?)"), arguments: [candidate]) == true {
             guard attempt < maxNameAttempts else { throw CredentialStoreError.noFreeUsername }
-            candidate = CredentialRules.disambiguated(request.username, provider: request.provider,
-                                                      subject: request.subject, attempt: attempt)
+            candidate = CredentialRules.disambiguated(username, provider: provider, subject: subject, attempt: attempt)
             attempt += 1
         }
         try db.cachedStatement(sql: "INSERT INTO identities (provider, subject, username, created_at) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [request.provider, request.subject, candidate, created])
+            .execute(arguments: [provider, subject, candidate, created])
         return (candidate, true)
+    }
+}
+
+extension SQLiteCredentialStore {
+    /// The username bound to (provider, subject), binding `username` (or its first free
+    /// disambiguated form) when the identity has none yet: what `issue` does first, without a
+    /// credential. A token used as the MQTT password is bound this way (docs/architecture.md §4).
+    ///
+    /// - Throws: `CredentialError` for an invalid `username`; the database's error when the
+    ///   binding cannot be read or written.
+    package func bindIdentity(provider: String, subject: String, username: String, now: Date) async throws -> String {
+        try CredentialRules.validateUsername(username)
+        let created = UnixTime.seconds(now)
+        return try await database.write { db in
+            try Self.bind(provider: provider, subject: subject, username: username, created: created, in: db).0
+        }
     }
 }

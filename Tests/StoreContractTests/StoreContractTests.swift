@@ -58,6 +58,30 @@ struct StoreContractTests {
         }
     }
 
+    /// `bindIdentity` (a token used as the MQTT password) binds as `issue` does, and the two
+    /// agree on every identity's name.
+    @Test(arguments: StoreKind.allCases)
+    func bindingWithoutACredentialFollowsTheSameRules(_ kind: StoreKind) async throws {
+        try await StoreLocation(kind).withStore(now: t0) { store in
+            let first = try await store.bindIdentity(provider: "supabase", subject: "sub-1", username: "john", now: t0)
+            let again = try await store.bindIdentity(provider: "supabase", subject: "sub-1", username: "johnny", now: t0)
+            let other = try await store.bindIdentity(provider: "supabase", subject: "sub-2", username: "john", now: t0)
+            #expect(first == "john")
+            #expect(again == "john", "a binding is for good")
+            #expect(other == CredentialRules.disambiguated("john", provider: "supabase", subject: "sub-2", attempt: 0))
+            let issued = try await store.issue("sub-1", username: "renamed")
+            #expect(issued.username == "john", "issue finds the binding bindIdentity made")
+            let exchanged = try await store.issue("sub-3", username: "alice")
+            #expect(try await store.bindIdentity(provider: "supabase", subject: "sub-3", username: "x", now: t0) == exchanged.username)
+            #expect(try await store.bindIdentity(provider: "firebase", subject: "sub-3", username: "alice", now: t0)
+                    == CredentialRules.disambiguated("alice", provider: "firebase", subject: "sub-3", attempt: 0))
+            await #expect(throws: CredentialError.self) {
+                _ = try await store.bindIdentity(provider: "supabase", subject: "sub-4", username: "a/b", now: t0)
+            }
+            #expect(store.activeCount(now: t0) == 2, "binding issues no credential")
+        }
+    }
+
     @Test(arguments: StoreKind.allCases)
     func anIdentityKeepsItsUsernameAndOthersGetASuffix(_ kind: StoreKind) async throws {
         try await StoreLocation(kind).withStore(now: t0) { store in

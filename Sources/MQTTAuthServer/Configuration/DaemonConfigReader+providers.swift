@@ -7,7 +7,7 @@ extension DaemonConfigReader {
 
     /// Keys every provider type accepts.
     static let commonProviderKeys: Set<String> = [
-        "name", "type", "enabled", "username", "jwks_url", "jwks_file", "credential_ttl",
+        "name", "type", "enabled", "username", "jwks_url", "jwks_file", "credential_ttl", "mqtt_login",
     ]
 
     /// The keys of each type beyond the common ones; the first `required` ones must be given.
@@ -76,6 +76,7 @@ extension DaemonConfigReader {
         var username = UsernameSource.uuid
         var allowAnonymous = false
         var enabled = true
+        var mqttLogin = false
         var credentialTTL: Int?
         var lists: [String: (items: [String], node: Node)] = [:]
         for (key, keyNode, value) in entries(node, "a provider", allowed: Self.providerKeys) {
@@ -89,6 +90,8 @@ extension DaemonConfigReader {
                 bool(value, key).map { allowAnonymous = $0 }
             case "enabled":
                 bool(value, key).map { enabled = $0 }
+            case "mqtt_login":
+                bool(value, key).map { mqttLogin = $0 }
             case "credential_ttl":
                 credentialTTL = integer(value, key, in: 1...Self.maximumCredentialTTL)
             case "username":
@@ -221,7 +224,8 @@ extension DaemonConfigReader {
             projectURL: projectURL,
             username: username,
             credentialTTL: credentialTTL ?? (kind == .clerk ? ProviderConfiguration.clerkCredentialTTL : nil),
-            enabled: enabled
+            enabled: enabled,
+            mqttLogin: mqttLogin
         )
     }
 

@@ -114,6 +114,9 @@ package struct ProviderConfiguration: Sendable {
     /// `max_ttl`); nil follows the token.
     package var credentialTTL: Int?
     package var enabled = true
+    /// Clients may connect with this provider's access token as the MQTT password
+    /// (docs/architecture.md §4.7).
+    package var mqttLogin = false
 
     /// Compared exactly with `iss`.
     package var issuer: String { token.issuer }

@@ -9,9 +9,10 @@ import NIOCore
 /// 5xx for anything a client sent, since go-auth treats a 5xx as an error and drops the client.
 ///
 /// Answers come from memory, synchronously, so that they can be given on the connection's event
-/// loop (`BrokerFastPath`) as well as from Hummingbird's router. The one exception is a password
-/// a shared store's memory does not know (docs/architecture.md §9): `answer` then returns
-/// `.lookUp`, whose `resolve()` asks the store.
+/// loop (`BrokerFastPath`) as well as from Hummingbird's router. Two exceptions: a password a
+/// shared store's memory does not know (docs/architecture.md §9), and a provider's token used
+/// as the password whose check is not remembered (§4.7, `TokenLogin`); `answer` then returns
+/// `.lookUp`, whose `resolve()` does the asynchronous part.
 struct BrokerEndpoints: Sendable {
     enum Endpoint: Sendable {
         case auth, superuser, acl
@@ -53,6 +54,7 @@ struct BrokerEndpoints: Sendable {
 
     let runtime: RuntimeBox
     let store: any CredentialStore
+    let tokenLogin: TokenLogin
     let now: @Sendable () -> Date
 
     /// Bodies larger than this are refused with 413.
@@ -64,16 +66,25 @@ struct BrokerEndpoints: Sendable {
         case lookUp(LookUp)
     }
 
-    /// A `/mqtt/auth` whose password memory does not know: `resolve()` asks the store.
+    /// A `/mqtt/auth` memory cannot decide: `resolve()` asks the store, or checks the token.
     struct LookUp: Sendable {
         let endpoints: BrokerEndpoints
         let username: String
         let password: String
         let mode: BrokerSettings.ResponseBody
+        /// The password is a provider's token (`TokenLogin`), not a credential's.
+        var isToken = false
 
         func resolve() async -> Answer {
-            let expiresAt = await endpoints.store.checkInStore(username: username, password: password, now: endpoints.now())
-            return BrokerEndpoints.answer(Self.verdict(expiresAt), mode: mode)
+            BrokerEndpoints.answer(await verdict(), mode: mode)
+        }
+
+        func verdict() async -> Verdict {
+            if isToken {
+                return await endpoints.tokenLogin.check(
+                    token: password, username: username, runtime: endpoints.runtime.current, store: endpoints.store, now: endpoints.now())
+            }
+            return Self.verdict(await endpoints.store.checkInStore(username: username, password: password, now: endpoints.now()))
         }
 
         static func verdict(_ expiresAt: Date?) -> Verdict {
@@ -108,10 +119,10 @@ struct BrokerEndpoints: Sendable {
             let verdict: Verdict
             switch endpoint {
             case .auth:
-                switch try auth(request) {
+                switch try auth(request, runtime) {
                 case .decided(let decided): verdict = decided
-                case .askStore(let username, let password):
-                    return .lookUp(LookUp(endpoints: self, username: username, password: password, mode: mode))
+                case .lookUp(let username, let password, let isToken):
+                    return .lookUp(LookUp(endpoints: self, username: username, password: password, mode: mode, isToken: isToken))
                 }
             case .superuser: verdict = try superuser(request, runtime)
             case .acl: verdict = try acl(request, runtime)
@@ -139,18 +150,41 @@ struct BrokerEndpoints: Sendable {
         var expiresAt: Date?
     }
 
-    private enum AuthStep {
+    enum AuthStep {
         case decided(Verdict)
-        case askStore(username: String, password: String)
+        case lookUp(username: String, password: String, isToken: Bool)
     }
 
-    private func auth(_ request: BrokerRequest) throws(APIError) -> AuthStep {
+    private func auth(_ request: BrokerRequest, _ runtime: Runtime) throws(APIError) -> AuthStep {
         let username = try request.required(request.username, "username")
         let password = try request.required(request.password, "password")
+        return authStep(username: username, password: password, runtime)
+    }
+
+    /// What memory decides of a username and password, or what must be looked up.
+    func authStep(username: String, password: String, _ runtime: Runtime) -> AuthStep {
+        if TokenLogin.isOn(runtime), TokenLogin.looksLikeToken(password) {
+            if let known = tokenLogin.remembered(token: password, username: username, runtime: runtime, now: now()) {
+                return .decided(known)
+            }
+            return .lookUp(username: username, password: password, isToken: true)
+        }
         switch store.check(username: username, password: password, now: now()) {
         case .valid(let expiresAt): return .decided(Verdict(allowed: true, expiresAt: expiresAt))
         case .invalid: return .decided(LookUp.verdict(nil))
-        case .askStore: return .askStore(username: username, password: password)
+        case .askStore: return .lookUp(username: username, password: password, isToken: false)
+        }
+    }
+
+    /// `authStep`, then the look-up it asks for: for EMQX's authn, which answers asynchronously.
+    func authenticate(username: String, password: String) async -> Verdict {
+        let runtime = runtime.current
+        switch authStep(username: username, password: password, runtime) {
+        case .decided(let verdict): return verdict
+        case .lookUp(let username, let password, let isToken):
+            let lookUp = LookUp(endpoints: self, username: username, password: password,
+                                mode: runtime.configuration.broker.responseBody, isToken: isToken)
+            return await lookUp.verdict()
         }
     }
 

@@ -54,7 +54,7 @@ struct EMQXController<Context: RemoteAddressRequestContext>: Sendable {
         guard let username = body.username, let password = body.password else {
             throw APIError.invalidRequest("username and password are required")
         }
-        let allowed = await endpoints.store.verify(username: username, password: password, now: endpoints.now()) != nil
+        let allowed = await endpoints.authenticate(username: username, password: password).allowed
         let superuser = allowed && endpoints.runtime.current.acl.isSuperuser(username)
         return ["result": .string(allowed ? "allow" : "deny"), "is_superuser": .bool(superuser)]
     }

@@ -28,17 +28,20 @@ final class BrokerFixture {
     private(set) var broker: BrokerProcess?
     private let http = HTTPClient(eventLoopGroupProvider: .singleton)
     let daemonYAML: String
+    let mqttLogin: Bool
 
     /// Writes the config with `rules` (YAML list items) and starts the daemon, then the broker.
     /// `daemonYAML` is added to the daemon's config (top-level keys: the plugin reads only the
     /// rules).
-    init(rules: String, superusers: [String] = [], pluginOptions: [String: String] = [:], exampleBroker: Bool = false, startBroker: Bool = true, daemonYAML: String = "") throws {
+    /// `mqttLogin` lets clients connect with the provider's access token as their password.
+    init(rules: String, superusers: [String] = [], pluginOptions: [String: String] = [:], exampleBroker: Bool = false, startBroker: Bool = true, daemonYAML: String = "", mqttLogin: Bool = false) throws {
         folder = try TempFolder("broker")
         configPath = folder.path + "/mqtt-authd.yml"
         daemonPort = try FreePort.next()
         tcpPort = try FreePort.next()
         webSocketPort = try FreePort.next()
         self.daemonYAML = daemonYAML
+        self.mqttLogin = mqttLogin
         try writeConfig(rules: rules, superusers: superusers)
         try startDaemon()
         guard startBroker else { return }
@@ -63,6 +66,7 @@ final class BrokerFixture {
                 type: supabase
                 project_url: "\(Self.projectURL)"
                 jwt_secret: "\(Self.secret)"
+                mqtt_login: \(mqttLogin)
             \(daemonYAML)
             superusers: [\(list)]
             acl:
@@ -129,6 +133,14 @@ final class BrokerFixture {
             text = text.replacingOccurrences(of: installed, with: here)
         }
         return text + "log_dest stderr\n" + (getuid() == 0 ? "user root\n" : "")
+    }
+
+    /// A Supabase access token for `subject`, valid for `ttl` seconds from `issuedAt`.
+    func token(subject: String, ttl: Int = 3600, issuedAt: Date = Date()) async throws -> String {
+        try await DevToken.mint(
+            secret: Array(Self.secret.utf8), issuer: Self.projectURL + "/auth/v1", subject: subject,
+            email: "\(subject)@example.com", ttl: ttl, now: issuedAt
+        )
     }
 
     /// Exchanges a fresh token for `subject` for MQTT credentials, as an app backend does.

@@ -32,12 +32,13 @@ extension PostgresCredentialStore {
         username: String,
         expiresAt: Date,
         maxPerUser: Int,
+        attributes: UserAttributes,
         now: Date
     ) async throws -> IssuedCredential {
         let new = try NewCredential(username: username, expiresAt: expiresAt, maxPerUser: maxPerUser, now: now)
         let request = IssueRequest(
             provider: provider, subject: subject, username: username, hash: new.hash,
-            expires: new.expires, now: now, maxPerUser: maxPerUser
+            expires: new.expires, now: now, maxPerUser: maxPerUser, attributes: attributes
         )
         let outcome = try await issues.submit(request)
         logger.debug("issued a credential", metadata: [
@@ -79,7 +80,7 @@ extension PostgresCredentialStore {
                 index.withLock { index in
                     for (position, outcome) in outcomes {
                         if !index.applyChange(for: outcome.username, revision: outcome.revision, added: outcome.credential,
-                                              removed: outcome.dropped, isNew: outcome.isNew) {
+                                              removed: outcome.dropped, attributes: requests[position].attributes, isNew: outcome.isNew) {
                             refetch.append(outcome.username)
                         }
                         results[order[position]] = .success(outcome)
@@ -121,6 +122,7 @@ extension PostgresCredentialStore {
         let expiries = requests.map(\.expires)
         let nows = requests.map { UnixTime.seconds($0.now) }
         let maxes = requests.map { Int32(clamping: $0.maxPerUser) }
+        let attributes = requests.map(\.attributes.storedText)
         let per = Int32(attempts.count)
         var tries = 0
         while true {
@@ -128,7 +130,7 @@ extension PostgresCredentialStore {
                 return try await client.withTransaction(logger: logger) { connection in
                     let rows = try await connection.query("""
                         SELECT o_index, o_username, o_new, o_revision, o_id, o_dropped
-                        FROM mqtt_authd.issue_credentials(\(providers), \(subjects), \(candidates), \(per), \(hashes), \(expiries), \(nows), \(maxes))
+                        FROM mqtt_authd.issue_credentials(\(providers), \(subjects), \(candidates), \(per), \(hashes), \(expiries), \(nows), \(maxes), \(attributes))
                         """, logger: logger)
                     var outcomes: [Int: IssueOutcome] = [:]
                     for try await (index, username, isNew, revision, id, dropped) in rows.decode((Int32, String, Bool, Int64, Int64, [Int64]).self) {
@@ -153,25 +155,31 @@ extension PostgresCredentialStore {
     /// no credential: what a token used as the MQTT password is checked against. Each
     /// statement stands alone: a name another daemon bound meanwhile is skipped by the UNIQUE
     /// constraint, and an identity bound meanwhile is read back. Within `writeTimeout`.
-    package func bindIdentity(provider: String, subject: String, username: String, now: Date) async throws -> String {
+    ///
+    /// When `attributes` differ from the stored ones they replace them in one statement that
+    /// also bumps the identity's revision and announces the user, so every daemon's memory
+    /// (this one's included) reads the user again.
+    package func bindIdentity(provider: String, subject: String, username: String, attributes: UserAttributes, now: Date) async throws -> String {
         try CredentialRules.validateUsername(username)
         let created = UnixTime.seconds(now)
+        let text = attributes.storedText
         do {
             let bound = try await withDeadline(writeTimeout, "binding a username") { [self] () async throws -> String in
-                if let known = try await boundName(provider: provider, subject: subject) { return known }
-                for attempt in -1..<Self.maxNameAttempts {
-                    let candidate = attempt < 0 ? username
-                        : CredentialRules.disambiguated(username, provider: provider, subject: subject, attempt: attempt)
-                    let rows = try await client.query("""
-                        INSERT INTO mqtt_authd.identities (provider, subject, username, revision, created_at)
-                        VALUES (\(provider), \(subject), \(candidate), 0, \(created)) ON CONFLICT DO NOTHING RETURNING username
-                        """, logger: logger)
-                    for try await inserted in rows.decode(String.self) { return inserted }
-                    if let known = try await boundName(provider: provider, subject: subject) { return known }
-                }
-                throw PostgresStoreError.noFreeUsername
+                let bound = try await bind(provider: provider, subject: subject, username: username, created: created)
+                let changed = try await client.query("""
+                    WITH changed AS (
+                        UPDATE mqtt_authd.identities SET attributes = \(text), revision = revision + 1
+                        WHERE username = \(bound) AND attributes <> \(text) RETURNING revision)
+                    SELECT pg_notify(\(PostgresSchema.channel), 'u' || revision || ':' || \(bound)) FROM changed
+                    """, logger: logger)
+                for try await _ in changed.decode(String.self) {}
+                return bound
             }
             markReachable()
+            if index.withLock({ $0.credentials.attributes(for: bound) }) != attributes {
+                // The notice brings it too; this is for the daemon's next request.
+                index.withLock { $0.setAttributes(attributes, for: bound) }
+            }
             return bound
         } catch {
             if (error as? PostgresStoreError)?.description != PostgresStoreError.noFreeUsername.description {
@@ -179,6 +187,21 @@ extension PostgresCredentialStore {
             }
             throw CredentialStoreError("cannot bind the username: \(PostgresStoreError.reason(error))")
         }
+    }
+
+    private func bind(provider: String, subject: String, username: String, created: Int64) async throws -> String {
+        if let known = try await boundName(provider: provider, subject: subject) { return known }
+        for attempt in -1..<Self.maxNameAttempts {
+            let candidate = attempt < 0 ? username
+                : CredentialRules.disambiguated(username, provider: provider, subject: subject, attempt: attempt)
+            let rows = try await client.query("""
+                INSERT INTO mqtt_authd.identities (provider, subject, username, revision, created_at)
+                VALUES (\(provider), \(subject), \(candidate), 0, \(created)) ON CONFLICT DO NOTHING RETURNING username
+                """, logger: logger)
+            for try await inserted in rows.decode(String.self) { return inserted }
+            if let known = try await boundName(provider: provider, subject: subject) { return known }
+        }
+        throw PostgresStoreError.noFreeUsername
     }
 
     private func boundName(provider: String, subject: String) async throws -> String? {

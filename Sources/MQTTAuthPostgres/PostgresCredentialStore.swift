@@ -173,6 +173,10 @@ package final class PostgresCredentialStore: CredentialStore, Service {
         index.withLock { $0.credentials.activeCount(now: now) }
     }
 
+    package func attributes(of username: String) -> UserAttributes {
+        index.withLock { $0.credentials.attributes(for: username) }
+    }
+
     package var health: StoreHealth {
         reachable.load(ordering: .relaxed) ? .ok : .unreachable
     }
@@ -218,15 +222,15 @@ package final class PostgresCredentialStore: CredentialStore, Service {
     /// The unexpired credentials of each of `usernames` that has an identity, with its revision.
     func fetchUsers(_ usernames: [String], now: Date) async throws -> [String: SyncedIndex.Read] {
         let rows = try await client.query("""
-            SELECT i.username, i.revision, c.id, c.password_hash, c.expires_at
+            SELECT i.username, i.revision, i.attributes, c.id, c.password_hash, c.expires_at
             FROM mqtt_authd.identities i
             LEFT JOIN mqtt_authd.credentials c ON c.username = i.username AND c.expires_at > \(UnixTime.seconds(now))
             WHERE i.username = ANY(\(usernames))
             ORDER BY c.id
             """, logger: logger)
         var reads: [String: SyncedIndex.Read] = [:]
-        for try await (username, revision, id, hash, expires) in rows.decode((String, Int64, Int64?, ByteBuffer?, Int64?).self) {
-            reads[username, default: .init(revision: revision, entries: [])].revision = revision
+        for try await (username, revision, attributes, id, hash, expires) in rows.decode((String, Int64, String, Int64?, ByteBuffer?, Int64?).self) {
+            reads[username, default: .init(revision: revision, entries: [], attributes: UserAttributes(storedText: attributes))].revision = revision
             if let id, let hash, let expires {
                 reads[username]!.entries.append(CredentialIndex.Entry(id: id, hash: Array(hash.readableBytesView), expiresAt: UnixTime.date(expires)))
             }
@@ -246,6 +250,12 @@ package final class PostgresCredentialStore: CredentialStore, Service {
         for try await (username, revision, id, hash, expires) in rows.decode((String, Int64, Int64, ByteBuffer, Int64).self) {
             reads[username, default: .init(revision: revision, entries: [])].entries
                 .append(CredentialIndex.Entry(id: id, hash: Array(hash.readableBytesView), expiresAt: UnixTime.date(expires)))
+        }
+        // Attributes count without a credential too (a token used as the MQTT password).
+        let attributed = try await connection.query(
+            "SELECT username, revision, attributes FROM mqtt_authd.identities WHERE attributes <> ''", logger: logger)
+        for try await (username, revision, attributes) in attributed.decode((String, Int64, String).self) {
+            reads[username, default: .init(revision: revision, entries: [])].attributes = UserAttributes(storedText: attributes)
         }
         return reads
     }

@@ -55,82 +55,95 @@ enum PostgresSchema {
             """,
             "CREATE INDEX credentials_by_username ON mqtt_authd.credentials (username, id)",
             "CREATE INDEX credentials_by_expiry ON mqtt_authd.credentials (expires_at)",
-            """
-            CREATE FUNCTION mqtt_authd.issue_credentials(
-                p_providers text[], p_subjects text[], p_candidates text[], p_per integer,
-                p_hashes bytea[], p_expires bigint[], p_nows bigint[], p_maxes integer[])
-            RETURNS TABLE (o_index integer, o_username text, o_new boolean, o_revision bigint,
-                           o_id bigint, o_dropped bigint[])
-            LANGUAGE plpgsql AS $$
-            DECLARE
-                v_username text;
-                v_new boolean;
-                v_dropped bigint[];
-                v_id bigint;
-                v_count integer;
-                v_revision bigint;
-                v_candidate text;
-                v_notice text := '';
-            BEGIN
-                FOR i IN 1 .. coalesce(array_length(p_providers, 1), 0) LOOP
-                    v_new := false;
-                    -- A bound identity: lock its row (so that max_per_user holds) and bump its revision.
-                    UPDATE mqtt_authd.identities d SET revision = d.revision + 1
-                        WHERE d.provider = p_providers[i] AND d.subject = p_subjects[i]
-                        RETURNING d.username, d.revision INTO v_username, v_revision;
-                    IF v_username IS NULL THEN
-                        FOR k IN 1 .. p_per LOOP
-                            v_candidate := p_candidates[(i - 1) * p_per + k];
-                            INSERT INTO mqtt_authd.identities (provider, subject, username, revision, created_at)
-                                VALUES (p_providers[i], p_subjects[i], v_candidate, 1, p_nows[i]) ON CONFLICT DO NOTHING;
-                            GET DIAGNOSTICS v_count = ROW_COUNT;
-                            IF v_count = 1 THEN
-                                v_username := v_candidate;
-                                v_revision := 1;
-                                v_new := true;
-                                EXIT;
-                            END IF;
-                            -- The conflict may be this very identity, bound by another daemon meanwhile.
-                            UPDATE mqtt_authd.identities d SET revision = d.revision + 1
-                                WHERE d.provider = p_providers[i] AND d.subject = p_subjects[i]
-                                RETURNING d.username, d.revision INTO v_username, v_revision;
-                            EXIT WHEN v_username IS NOT NULL;
-                        END LOOP;
-                        -- Every candidate taken: no row for this request; the caller sends the next ones.
-                        CONTINUE WHEN v_username IS NULL;
-                    END IF;
-                    INSERT INTO mqtt_authd.credentials (username, password_hash, expires_at, created_at)
-                        VALUES (v_username, p_hashes[i], p_expires[i], p_nows[i]) RETURNING id INTO v_id;
-                    -- Expired credentials go, and of the rest only the newest p_maxes[i] stay.
-                    WITH gone AS (
-                        DELETE FROM mqtt_authd.credentials c WHERE c.username = v_username AND c.id NOT IN (
-                            SELECT kept.id FROM mqtt_authd.credentials kept
-                            WHERE kept.username = v_username AND kept.expires_at > p_nows[i]
-                            ORDER BY kept.id DESC LIMIT p_maxes[i])
-                        RETURNING c.id)
-                    SELECT coalesce(array_agg(gone.id), '{}') INTO v_dropped FROM gone;
-                    IF length(v_notice) + length(v_username) > 7000 THEN
-                        PERFORM pg_notify('mqtt_authd', v_notice);
-                        v_notice := '';
-                    END IF;
-                    v_notice := v_notice || CASE WHEN v_notice = '' THEN '' ELSE E'\\n' END
-                        || 'u' || v_revision || ':' || v_username;
-                    o_index := i;
-                    o_username := v_username;
-                    o_new := v_new;
-                    o_revision := v_revision;
-                    o_id := v_id;
-                    o_dropped := v_dropped;
-                    RETURN NEXT;
-                END LOOP;
-                IF v_notice <> '' THEN
-                    PERFORM pg_notify('mqtt_authd', v_notice);
-                END IF;
-            END
-            $$
-            """,
+            issueFunction(attributes: false),
+        ],
+        [
+            // Each user's attributes from the latest exchange (`UserAttributes.storedText`).
+            "ALTER TABLE mqtt_authd.identities ADD COLUMN attributes text NOT NULL DEFAULT ''",
+            "DROP FUNCTION mqtt_authd.issue_credentials(text[], text[], text[], integer, bytea[], bigint[], bigint[], integer[])",
+            issueFunction(attributes: true),
         ],
     ]
+
+    /// The text of `issue_credentials`: migration 1's, and (`attributes`) migration 2's, which
+    /// also takes each request's attributes and stores them on the identity's row.
+    static func issueFunction(attributes: Bool) -> String {
+        let setAttributes = attributes ? ", attributes = p_attributes[i]" : ""
+        return """
+        CREATE FUNCTION mqtt_authd.issue_credentials(
+            p_providers text[], p_subjects text[], p_candidates text[], p_per integer,
+            p_hashes bytea[], p_expires bigint[], p_nows bigint[], p_maxes integer[]\(attributes ? ", p_attributes text[]" : ""))
+        RETURNS TABLE (o_index integer, o_username text, o_new boolean, o_revision bigint,
+                       o_id bigint, o_dropped bigint[])
+        LANGUAGE plpgsql AS $$
+        DECLARE
+            v_username text;
+            v_new boolean;
+            v_dropped bigint[];
+            v_id bigint;
+            v_count integer;
+            v_revision bigint;
+            v_candidate text;
+            v_notice text := '';
+        BEGIN
+            FOR i IN 1 .. coalesce(array_length(p_providers, 1), 0) LOOP
+                v_new := false;
+                -- A bound identity: lock its row (so that max_per_user holds) and bump its revision.
+                UPDATE mqtt_authd.identities d SET revision = d.revision + 1\(setAttributes)
+                    WHERE d.provider = p_providers[i] AND d.subject = p_subjects[i]
+                    RETURNING d.username, d.revision INTO v_username, v_revision;
+                IF v_username IS NULL THEN
+                    FOR k IN 1 .. p_per LOOP
+                        v_candidate := p_candidates[(i - 1) * p_per + k];
+                        INSERT INTO mqtt_authd.identities (provider, subject, username, revision, created_at\(attributes ? ", attributes" : ""))
+                            VALUES (p_providers[i], p_subjects[i], v_candidate, 1, p_nows[i]\(attributes ? ", p_attributes[i]" : "")) ON CONFLICT DO NOTHING;
+                        GET DIAGNOSTICS v_count = ROW_COUNT;
+                        IF v_count = 1 THEN
+                            v_username := v_candidate;
+                            v_revision := 1;
+                            v_new := true;
+                            EXIT;
+                        END IF;
+                        -- The conflict may be this very identity, bound by another daemon meanwhile.
+                        UPDATE mqtt_authd.identities d SET revision = d.revision + 1\(setAttributes)
+                            WHERE d.provider = p_providers[i] AND d.subject = p_subjects[i]
+                            RETURNING d.username, d.revision INTO v_username, v_revision;
+                        EXIT WHEN v_username IS NOT NULL;
+                    END LOOP;
+                    -- Every candidate taken: no row for this request; the caller sends the next ones.
+                    CONTINUE WHEN v_username IS NULL;
+                END IF;
+                INSERT INTO mqtt_authd.credentials (username, password_hash, expires_at, created_at)
+                    VALUES (v_username, p_hashes[i], p_expires[i], p_nows[i]) RETURNING id INTO v_id;
+                -- Expired credentials go, and of the rest only the newest p_maxes[i] stay.
+                WITH gone AS (
+                    DELETE FROM mqtt_authd.credentials c WHERE c.username = v_username AND c.id NOT IN (
+                        SELECT kept.id FROM mqtt_authd.credentials kept
+                        WHERE kept.username = v_username AND kept.expires_at > p_nows[i]
+                        ORDER BY kept.id DESC LIMIT p_maxes[i])
+                    RETURNING c.id)
+                SELECT coalesce(array_agg(gone.id), '{}') INTO v_dropped FROM gone;
+                IF length(v_notice) + length(v_username) > 7000 THEN
+                    PERFORM pg_notify('mqtt_authd', v_notice);
+                    v_notice := '';
+                END IF;
+                v_notice := v_notice || CASE WHEN v_notice = '' THEN '' ELSE E'\\n' END
+                    || 'u' || v_revision || ':' || v_username;
+                o_index := i;
+                o_username := v_username;
+                o_new := v_new;
+                o_revision := v_revision;
+                o_id := v_id;
+                o_dropped := v_dropped;
+                RETURN NEXT;
+            END LOOP;
+            IF v_notice <> '' THEN
+                PERFORM pg_notify('mqtt_authd', v_notice);
+            END IF;
+        END
+        $$
+        """
+    }
 
     /// The newest version this build knows.
     static var currentVersion: Int { migrations.count }

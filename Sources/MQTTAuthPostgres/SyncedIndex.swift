@@ -1,4 +1,5 @@
 import Foundation
+import MQTTAuthCore
 import MQTTAuthStore
 
 /// A daemon's memory of a shared store: the credentials of each user it knows, with the
@@ -23,6 +24,7 @@ struct SyncedIndex: Sendable {
     struct Read: Sendable {
         var revision: Int64
         var entries: [CredentialIndex.Entry]
+        var attributes: UserAttributes = .none
     }
 
     func revision(of username: String) -> Int64? {
@@ -33,6 +35,7 @@ struct SyncedIndex: Sendable {
         if let known = users[username], known.revision > read.revision { return }
         generation += 1
         credentials.replace(username, with: read.entries)
+        credentials.setAttributes(read.attributes, for: username)
         users[username] = User(revision: read.revision, generation: generation)
     }
 
@@ -40,7 +43,9 @@ struct SyncedIndex: Sendable {
     /// `revision`. Only possible when memory holds the revision just before (or the identity
     /// is new, with nothing before it); otherwise returns false and changes nothing, and the
     /// caller refetches the user.
-    mutating func applyChange(for username: String, revision: Int64, added: CredentialIndex.Entry, removed: [Int64], isNew: Bool) -> Bool {
+    mutating func applyChange(
+        for username: String, revision: Int64, added: CredentialIndex.Entry, removed: [Int64], attributes: UserAttributes, isNew: Bool
+    ) -> Bool {
         let known = users[username]?.revision
         guard known == revision - 1 || (isNew && known == nil) else { return false }
         var entries = credentials.entries(for: username)
@@ -48,8 +53,15 @@ struct SyncedIndex: Sendable {
         entries.append(added)
         generation += 1
         credentials.replace(username, with: entries)
+        credentials.setAttributes(attributes, for: username)
         users[username] = User(revision: revision, generation: generation)
         return true
+    }
+
+    /// Sets what this daemon itself just wrote of a user's attributes, ahead of the change
+    /// notice whose refetch (at the new revision) confirms it.
+    mutating func setAttributes(_ attributes: UserAttributes, for username: String) {
+        credentials.setAttributes(attributes, for: username)
     }
 
     /// Forgets credentials with `expiresAt <= now`: after a purge, on any daemon.
@@ -66,11 +78,13 @@ struct SyncedIndex: Sendable {
         result.generation = self.generation
         for (username, read) in snapshot {
             result.credentials.replace(username, with: read.entries)
+            result.credentials.setAttributes(read.attributes, for: username)
             result.users[username] = User(revision: read.revision, generation: 0)
         }
         for (username, user) in users where user.generation > generation {
             if let read = snapshot[username], read.revision >= user.revision { continue }
             result.credentials.replace(username, with: credentials.entries(for: username))
+            result.credentials.setAttributes(credentials.attributes(for: username), for: username)
             result.users[username] = user
         }
         return result

@@ -25,8 +25,19 @@ package struct CredentialIndex: Sendable {
     }
 
     private var byUsername: [String: [Entry]] = [:]
+    /// Each user's attributes, from the latest exchange (or token login); kept when the user
+    /// has no credential left, since a token login needs none.
+    private var attributesByUsername: [String: UserAttributes] = [:]
 
     package init() {}
+
+    package func attributes(for username: String) -> UserAttributes {
+        attributesByUsername[username] ?? .none
+    }
+
+    package mutating func setAttributes(_ attributes: UserAttributes, for username: String) {
+        attributesByUsername[username] = attributes.values.isEmpty ? nil : attributes
+    }
 
     /// Credentials in id order, as the store loads them.
     package mutating func append(_ entry: Entry, for username: String) {
@@ -46,6 +57,7 @@ package struct CredentialIndex: Sendable {
     /// A copy without the credentials that have `expiresAt <= now`.
     package func removingExpired(now: Date) -> CredentialIndex {
         var copy = CredentialIndex()
+        copy.attributesByUsername = attributesByUsername
         copy.byUsername = byUsername.compactMapValues { entries in
             let kept = entries.filter { $0.expiresAt > now }
             return kept.isEmpty ? nil : kept

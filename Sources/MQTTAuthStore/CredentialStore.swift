@@ -16,12 +16,15 @@ package protocol CredentialStore: Sendable {
     ///
     /// - Throws: `CredentialError` for an invalid `username`; `CredentialStoreError` when the
     ///   credential cannot be stored (then nothing was stored that anyone was told about).
+    /// `attributes` replace what the user had (the latest exchange wins), in the same
+    /// transaction as the credential.
     func issue(
         provider: String,
         subject: String,
         username: String,
         expiresAt: Date,
         maxPerUser: Int,
+        attributes: UserAttributes,
         now: Date
     ) async throws -> IssuedCredential
 
@@ -31,7 +34,11 @@ package protocol CredentialStore: Sendable {
     ///
     /// - Throws: `CredentialError` for an invalid `username`; `CredentialStoreError` when the
     ///   binding cannot be read or stored.
-    func bindIdentity(provider: String, subject: String, username: String, now: Date) async throws -> String
+    /// `attributes` replace the user's, as at an exchange.
+    func bindIdentity(provider: String, subject: String, username: String, attributes: UserAttributes, now: Date) async throws -> String
+
+    /// The user's attributes as memory knows them: no I/O.
+    func attributes(of username: String) -> UserAttributes
 
     /// What the in-memory index says of a username and password: no I/O, no waiting.
     func check(username: String, password: String, now: Date) -> CredentialCheck
@@ -68,6 +75,19 @@ package enum StoreHealth: String, Sendable {
 }
 
 extension CredentialStore {
+    /// `issue` for a provider that declares no attributes.
+    package func issue(
+        provider: String, subject: String, username: String, expiresAt: Date, maxPerUser: Int, now: Date
+    ) async throws -> IssuedCredential {
+        try await issue(provider: provider, subject: subject, username: username, expiresAt: expiresAt,
+                        maxPerUser: maxPerUser, attributes: .none, now: now)
+    }
+
+    /// `bindIdentity` for a provider that declares no attributes.
+    package func bindIdentity(provider: String, subject: String, username: String, now: Date) async throws -> String {
+        try await bindIdentity(provider: provider, subject: subject, username: username, attributes: .none, now: now)
+    }
+
     /// `check`, then `checkInStore` when memory cannot decide.
     package func verify(username: String, password: String, now: Date) async -> Date? {
         switch check(username: username, password: password, now: now) {

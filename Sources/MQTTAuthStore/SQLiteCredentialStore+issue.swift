@@ -31,12 +31,13 @@ extension SQLiteCredentialStore {
         username: String,
         expiresAt: Date,
         maxPerUser: Int,
+        attributes: UserAttributes,
         now: Date
     ) async throws -> IssuedCredential {
         let new = try NewCredential(username: username, expiresAt: expiresAt, maxPerUser: maxPerUser, now: now)
         let request = IssueRequest(
             provider: provider, subject: subject, username: username,
-            hash: new.hash, expires: new.expires, now: now, maxPerUser: maxPerUser
+            hash: new.hash, expires: new.expires, now: now, maxPerUser: maxPerUser, attributes: attributes
         )
         let outcome = try await issues.submit(request)
         logger.debug("issued a credential", metadata: [
@@ -62,8 +63,13 @@ package struct IssueRequest: Sendable {
     package let expires: Int64
     package let now: Date
     package let maxPerUser: Int
+    /// Replace the user's attributes.
+    package let attributes: UserAttributes
 
-    package init(provider: String, subject: String, username: String, hash: [UInt8], expires: Int64, now: Date, maxPerUser: Int) {
+    package init(
+        provider: String, subject: String, username: String, hash: [UInt8], expires: Int64, now: Date, maxPerUser: Int,
+        attributes: UserAttributes = .none
+    ) {
         self.provider = provider
         self.subject = subject
         self.username = username
@@ -71,6 +77,7 @@ package struct IssueRequest: Sendable {
         self.expires = expires
         self.now = now
         self.maxPerUser = maxPerUser
+        self.attributes = attributes
     }
 }
 
@@ -108,8 +115,10 @@ extension SQLiteCredentialStore {
                 }
                 // Committed: only now may `authenticate` see them.
                 index.withLock { index in
-                    for case .success(let outcome) in results {
+                    for (request, result) in zip(batch, results) {
+                        guard case .success(let outcome) = result else { continue }
                         index.replace(outcome.username, with: outcome.active)
+                        index.setAttributes(request.attributes, for: outcome.username)
                     }
                 }
                 return results
@@ -127,6 +136,8 @@ extension SQLiteCredentialStore {
         let created = UnixTime.seconds(request.now)
         let (username, isNew) = try bind(provider: request.provider, subject: request.subject, username: request.username,
                                          created: created, in: db)
+        try db.cachedStatement(sql: "UPDATE identities SET attributes = ? WHERE username = ?")
+            .execute(arguments: [request.attributes.storedText, username])
         try db.cachedStatement(sql: """
             INSERT INTO credentials (username, password_hash, expires_at, created_at) VALUES (?, ?, ?, ?)
             """).execute(arguments: [username, Data(request.hash), request.expires, created])
@@ -170,11 +181,24 @@ extension SQLiteCredentialStore {
     ///
     /// - Throws: `CredentialError` for an invalid `username`; the database's error when the
     ///   binding cannot be read or written.
-    package func bindIdentity(provider: String, subject: String, username: String, now: Date) async throws -> String {
+    package func bindIdentity(provider: String, subject: String, username: String, attributes: UserAttributes, now: Date) async throws -> String {
         try CredentialRules.validateUsername(username)
         let created = UnixTime.seconds(now)
-        return try await database.write { db in
-            try Self.bind(provider: provider, subject: subject, username: username, created: created, in: db).0
+        let text = attributes.storedText
+        return try await database.writeWithoutTransaction { [index] db in
+            let bound = try db.committed {
+                let bound = try Self.bind(provider: provider, subject: subject, username: username, created: created, in: db).0
+                try db.cachedStatement(sql: "UPDATE identities SET attributes = ? WHERE username = ? AND attributes <> ?")
+                    .execute(arguments: [text, bound, text])
+                return bound
+            }
+            // Committed, and still on the serial writer queue: memory follows commit order.
+            index.withLock { $0.setAttributes(attributes, for: bound) }
+            return bound
         }
+    }
+
+    package func attributes(of username: String) -> UserAttributes {
+        index.withLock { $0.attributes(for: username) }
     }
 }

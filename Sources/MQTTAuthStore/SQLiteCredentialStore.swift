@@ -88,6 +88,10 @@ package final class SQLiteCredentialStore: CredentialStore {
         while let row = try rows.next() {
             index.append(Self.entry(row), for: row["username"])
         }
+        let attributes = try Row.fetchCursor(db, sql: "SELECT username, attributes FROM identities WHERE attributes <> ''")
+        while let row = try attributes.next() {
+            index.setAttributes(UserAttributes(storedText: row["attributes"]), for: row["username"])
+        }
         return index
     }
 

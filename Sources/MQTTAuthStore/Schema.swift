@@ -6,6 +6,7 @@ import GRDB
 /// - `identities`: the permanent binding of an identity (provider, sub) to its username. The
 ///   UNIQUE username is what guarantees two identities never share a name. Rows are never
 ///   deleted, so a username is never handed to another identity later.
+///   `attributes` holds the user's attributes from the latest exchange (`UserAttributes.storedText`).
 /// - `credentials`: one row per issued credential, holding only the SHA-256 of its password.
 ///   `id` is AUTOINCREMENT, so ids are never reused and a larger id is always a newer credential.
 ///
@@ -33,6 +34,10 @@ enum Schema {
                 CREATE INDEX credentials_by_username ON credentials(username, id);
                 CREATE INDEX credentials_by_expiry ON credentials(expires_at);
                 """)
+        }
+        migrator.registerMigration("v2 user attributes") { db in
+            // `UserAttributes.storedText`: the user's attributes from the latest exchange.
+            try db.execute(sql: "ALTER TABLE identities ADD COLUMN attributes TEXT NOT NULL DEFAULT ''")
         }
         return migrator
     }

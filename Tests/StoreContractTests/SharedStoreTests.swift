@@ -42,6 +42,18 @@ struct SharedStoreTests {
         }
     }
 
+    @Test func attributesWrittenByOneDaemonReachTheOther() async throws {
+        try await withTwoDaemons { a, b in
+            let acme = UserAttributes(["org": ["acme"]])
+            _ = try await a.issue(provider: "supabase", subject: "frank", username: "frank", expiresAt: at(3600),
+                                  maxPerUser: 20, attributes: acme, now: t0)
+            #expect(await eventually(seconds: 2) { b.attributes(of: "frank") == acme })
+            let globex = UserAttributes(["org": ["globex"], "roles": ["admin"]])
+            _ = try await b.bindIdentity(provider: "supabase", subject: "frank", username: "frank", attributes: globex, now: t0)
+            #expect(await eventually(seconds: 2) { a.attributes(of: "frank") == globex }, "a token login's attributes too")
+        }
+    }
+
     @Test func maxPerUserHoldsAcrossDaemonsAndDropsReachBoth() async throws {
         try await withTwoDaemons { a, b in
             let first = try await a.issue("carol", maxPerUser: 2)
@@ -135,7 +147,7 @@ struct SharedStoreTests {
             try await group.waitForAll()
         }
         let versions = try location.cluster!.value("SELECT count(*) || ':' || max(version) FROM mqtt_authd.schema_version", database: location.database)
-        #expect(versions == "1:1")
+        #expect(versions == "2:2", "both migrations, each once")
     }
 
     @Test func aSchemaNewerThanThisBuildIsRefused() async throws {

@@ -58,6 +58,35 @@ struct StoreContractTests {
         }
     }
 
+    /// Attributes are per user, replaced at each exchange (the latest wins), set by a token
+    /// login too, and kept when the store is opened again.
+    @Test(arguments: StoreKind.allCases)
+    func attributesFollowTheLatestExchangeAndSurviveAReopen(_ kind: StoreKind) async throws {
+        let location = try StoreLocation(kind)
+        let acme = UserAttributes(["org": ["acme"], "roles": ["admin", "dev"]])
+        let globex = UserAttributes(["org": ["globex"]])
+        try await location.withStore(now: t0) { store in
+            #expect(store.attributes(of: "alice") == .none)
+            _ = try await store.issue(provider: "supabase", subject: "alice", username: "alice", expiresAt: at(3600),
+                                      maxPerUser: 20, attributes: acme, now: t0)
+            #expect(store.attributes(of: "alice") == acme)
+            _ = try await store.issue(provider: "supabase", subject: "alice", username: "alice", expiresAt: at(3600),
+                                      maxPerUser: 20, attributes: globex, now: t0)
+            #expect(store.attributes(of: "alice") == globex, "the latest exchange wins")
+            let bob = try await store.bindIdentity(provider: "supabase", subject: "bob", username: "bob", attributes: acme, now: t0)
+            #expect(store.attributes(of: bob) == acme, "a token login needs no credential")
+            _ = try await store.issue(provider: "supabase", subject: "carol", username: "carol", expiresAt: at(3600),
+                                      maxPerUser: 20, attributes: acme, now: t0)
+            _ = try await store.issue("carol")
+            #expect(store.attributes(of: "carol") == .none, "an exchange without attributes clears them")
+        }
+        try await location.withStore(now: t0) { store in
+            #expect(store.attributes(of: "alice") == globex)
+            #expect(store.attributes(of: "bob") == acme)
+            #expect(store.attributes(of: "carol") == .none)
+        }
+    }
+
     /// `bindIdentity` (a token used as the MQTT password) binds as `issue` does, and the two
     /// agree on every identity's name.
     @Test(arguments: StoreKind.allCases)

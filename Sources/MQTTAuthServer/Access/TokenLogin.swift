@@ -22,6 +22,8 @@ package final class TokenLogin: Sendable {
         let provider: String
         let username: String
         let expiresAt: Date
+        /// What the token's claims say of the user: they apply to this session.
+        let attributes: UserAttributes
     }
 
     private let remembered = Mutex<[SHA256Digest: Entry]>([:])
@@ -49,7 +51,7 @@ package final class TokenLogin: Sendable {
               let provider = runtime.providers[entry.provider]?.configuration, provider.enabled, provider.mqttLogin
         else { return nil }
         guard entry.username == username else { return Self.wrongUser }
-        return BrokerEndpoints.Verdict(allowed: true, expiresAt: entry.expiresAt)
+        return BrokerEndpoints.Verdict(allowed: true, expiresAt: entry.expiresAt, attributes: entry.attributes)
     }
 
     static let wrongUser = BrokerEndpoints.Verdict(allowed: false, reason: "the token belongs to another username")
@@ -77,20 +79,23 @@ package final class TokenLogin: Sendable {
             return BrokerEndpoints.Verdict(allowed: false, reason: TokenError.expired.description)
         }
         let bound: String
+        let attributes = ClaimAttributes.read(provider.configuration.attributes, from: token)
         do {
             let derived = try CredentialRules.username(
                 source: provider.configuration.username, subject: verified.subject,
                 email: verified.email, emailVerified: verified.emailVerified)
             bound = try await store.bindIdentity(
-                provider: provider.configuration.name, subject: verified.subject, username: derived, now: now)
+                provider: provider.configuration.name, subject: verified.subject, username: derived,
+                attributes: attributes, now: now)
         } catch let error as CredentialError {
             return BrokerEndpoints.Verdict(allowed: false, reason: "invalid_token: \(error.description)")
         } catch {
             return BrokerEndpoints.Verdict(allowed: false, reason: "the credential store is unavailable")
         }
-        remember(SHA256.hash(data: Data(token.utf8)), Entry(provider: provider.configuration.name, username: bound, expiresAt: verified.expiresAt), now: now)
+        remember(SHA256.hash(data: Data(token.utf8)), Entry(
+            provider: provider.configuration.name, username: bound, expiresAt: verified.expiresAt, attributes: attributes), now: now)
         guard bound == username else { return Self.wrongUser }
-        return BrokerEndpoints.Verdict(allowed: true, expiresAt: verified.expiresAt)
+        return BrokerEndpoints.Verdict(allowed: true, expiresAt: verified.expiresAt, attributes: attributes)
     }
 
     /// Keeps the entry, first making room when full: expired entries go, then the half that

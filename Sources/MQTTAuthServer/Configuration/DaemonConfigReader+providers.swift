@@ -7,7 +7,7 @@ extension DaemonConfigReader {
 
     /// Keys every provider type accepts.
     static let commonProviderKeys: Set<String> = [
-        "name", "type", "enabled", "username", "jwks_url", "jwks_file", "credential_ttl", "mqtt_login",
+        "name", "type", "enabled", "username", "jwks_url", "jwks_file", "credential_ttl", "mqtt_login", "attributes",
     ]
 
     /// The keys of each type beyond the common ones; the first `required` ones must be given.
@@ -79,6 +79,7 @@ extension DaemonConfigReader {
         var mqttLogin = false
         var credentialTTL: Int?
         var lists: [String: (items: [String], node: Node)] = [:]
+        var attributeNodes: [(name: String, keyNode: Node, value: Node)] = []
         for (key, keyNode, value) in entries(node, "a provider", allowed: Self.providerKeys) {
             keyNodes[key] = keyNode
             switch key {
@@ -101,6 +102,8 @@ extension DaemonConfigReader {
                     continue
                 }
                 username = source
+            case "attributes":
+                attributeNodes = entries(value, "attributes", allowed: nil).map { ($0.key, $0.keyNode, $0.value) }
             case "authorized_parties", "algorithms":
                 let items = (self.items(value, key)).compactMap { string($0, "each entry of \(key)") }
                 lists[key] = (items, value)
@@ -140,6 +143,7 @@ extension DaemonConfigReader {
             if text.text.isEmpty { error(text.node, "jwt_secret is empty") }
             secret = Array(text.text.utf8)
         }
+        let attributes = self.attributes(attributeNodes, kind: kind)
         guard complete else { return nil }
         var token: TokenVerifierConfiguration
         var defaultKeys: ProviderConfiguration.KeySource
@@ -225,8 +229,41 @@ extension DaemonConfigReader {
             username: username,
             credentialTTL: credentialTTL ?? (kind == .clerk ? ProviderConfiguration.clerkCredentialTTL : nil),
             enabled: enabled,
-            mqttLogin: mqttLogin
+            mqttLogin: mqttLogin,
+            attributes: attributes
         )
+    }
+
+    /// Claim paths users can edit, per type: an attribute must never be read from them.
+    static let userEditableClaims: [Kind: String] = [.supabase: "user_metadata", .clerk: "unsafe_metadata"]
+
+    /// `attributes: {name: claim.path}`: names are `[a-z_][a-z0-9_]*`, paths dot-separated keys,
+    /// never under a claim the user can edit.
+    private mutating func attributes(_ nodes: [(name: String, keyNode: Node, value: Node)], kind: Kind) -> [ClaimAttributes.Declaration] {
+        var declarations: [ClaimAttributes.Declaration] = []
+        for (name, keyNode, value) in nodes {
+            guard let path = string(value, "attribute '\(name.printable)'") else { continue }
+            guard Self.isAttributeName(name) else {
+                error(keyNode, "attribute name '\(name.printable)' must be lower-case letters, digits and '_', not starting with a digit")
+                continue
+            }
+            let keys = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            guard !keys.contains(where: \.isEmpty) else {
+                error(value, "attribute '\(name)': '\(path.printable)' is not a claim path (keys separated by dots)")
+                continue
+            }
+            if let editable = Self.userEditableClaims[kind], keys.first == editable {
+                error(value, "attribute '\(name)': \(editable) is edited by users themselves; read attributes only from claims the server sets")
+                continue
+            }
+            declarations.append(ClaimAttributes.Declaration(name: name, path: keys))
+        }
+        return declarations
+    }
+
+    static func isAttributeName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, first == "_" || ("a"..."z").contains(first) else { return false }
+        return name.unicodeScalars.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || ("0"..."9").contains($0) }
     }
 
     /// Letters, digits, `-` and `_` only: what a Firebase project id or a host name's labels hold.

@@ -141,7 +141,7 @@ struct DaemonConfigReader {
         yaml.sequence(node, what) ?? []
     }
 
-    mutating func entries(_ node: Node, _ what: String, allowed: Set<String>) -> [(key: String, keyNode: Node, value: Node)] {
+    mutating func entries(_ node: Node, _ what: String, allowed: Set<String>?) -> [(key: String, keyNode: Node, value: Node)] {
         yaml.mapping(node, what, allowed: allowed) ?? []
     }
 

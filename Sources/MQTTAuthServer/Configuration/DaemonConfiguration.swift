@@ -117,6 +117,8 @@ package struct ProviderConfiguration: Sendable {
     /// Clients may connect with this provider's access token as the MQTT password
     /// (docs/architecture.md §4.7).
     package var mqttLogin = false
+    /// Attributes read from each verified token's claims (README "Attributes").
+    package var attributes: [ClaimAttributes.Declaration] = []
 
     /// Compared exactly with `iss`.
     package var issuer: String { token.issuer }

@@ -84,7 +84,9 @@ struct BrokerEndpoints: Sendable {
                 return await endpoints.tokenLogin.check(
                     token: password, username: username, runtime: endpoints.runtime.current, store: endpoints.store, now: endpoints.now())
             }
-            return Self.verdict(await endpoints.store.checkInStore(username: username, password: password, now: endpoints.now()))
+            var verdict = Self.verdict(await endpoints.store.checkInStore(username: username, password: password, now: endpoints.now()))
+            if verdict.allowed { verdict.attributes = endpoints.store.attributes(of: username) }
+            return verdict
         }
 
         static func verdict(_ expiresAt: Date?) -> Verdict {
@@ -148,6 +150,8 @@ struct BrokerEndpoints: Sendable {
         var allowed: Bool
         var reason: String = ""
         var expiresAt: Date?
+        /// The user's attributes, in an allowing `/mqtt/auth` answer (README "Attributes").
+        var attributes: UserAttributes = .none
     }
 
     enum AuthStep {
@@ -170,7 +174,8 @@ struct BrokerEndpoints: Sendable {
             return .lookUp(username: username, password: password, isToken: true)
         }
         switch store.check(username: username, password: password, now: now()) {
-        case .valid(let expiresAt): return .decided(Verdict(allowed: true, expiresAt: expiresAt))
+        case .valid(let expiresAt):
+            return .decided(Verdict(allowed: true, expiresAt: expiresAt, attributes: store.attributes(of: username)))
         case .invalid: return .decided(LookUp.verdict(nil))
         case .askStore: return .lookUp(username: username, password: password, isToken: false)
         }
@@ -203,11 +208,16 @@ struct BrokerEndpoints: Sendable {
     }
 
     /// The JSON bodies, written directly: they are tiny and fixed, and this is the hottest path.
-    /// Only `reason` (from a fixed set of messages, escaped anyway) and an ISO 8601 date vary.
+    /// Only `reason` (from a fixed set of messages, escaped anyway), an ISO 8601 date and the
+    /// user's attributes (JSON-escaped) vary.
     private static func json(_ verdict: Verdict) -> ByteBuffer {
         var body = ByteBuffer()
         body.reserveCapacity(64)
-        if verdict.allowed {
+        if verdict.allowed, !verdict.attributes.values.isEmpty {
+            body.writeStaticString(#"{"attributes":"#)
+            body.writeString(verdict.attributes.json)
+            body.writeStaticString(#","error":"","#)
+        } else if verdict.allowed {
             body.writeStaticString(#"{"error":"","#)
         } else {
             body.writeStaticString(#"{"error":"#)

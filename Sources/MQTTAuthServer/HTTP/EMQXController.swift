@@ -54,9 +54,19 @@ struct EMQXController<Context: RemoteAddressRequestContext>: Sendable {
         guard let username = body.username, let password = body.password else {
             throw APIError.invalidRequest("username and password are required")
         }
-        let allowed = await endpoints.authenticate(username: username, password: password).allowed
-        let superuser = allowed && endpoints.runtime.current.acl.isSuperuser(username)
-        return ["result": .string(allowed ? "allow" : "deny"), "is_superuser": .bool(superuser)]
+        let verdict = await endpoints.authenticate(username: username, password: password)
+        let superuser = verdict.allowed && endpoints.runtime.current.acl.isSuperuser(username)
+        var answer: [String: JSONValue] = ["result": .string(verdict.allowed ? "allow" : "deny"), "is_superuser": .bool(superuser)]
+        guard verdict.allowed else { return answer }
+        // EMQX 5.7+ keeps `client_attrs` (strings only: several values are joined by commas);
+        // 5.8+ disconnects the client at `expire_at` (Unix seconds).
+        if !verdict.attributes.values.isEmpty {
+            answer["client_attrs"] = .object(verdict.attributes.values.mapValues { .string($0.joined(separator: ",")) })
+        }
+        if let expiresAt = verdict.expiresAt {
+            answer["expire_at"] = .integer(Int(expiresAt.timeIntervalSince1970.rounded(.down)))
+        }
+        return answer
     }
 
     private func authz(_ body: Body) throws(APIError) -> [String: JSONValue] {
@@ -77,12 +87,16 @@ struct EMQXController<Context: RemoteAddressRequestContext>: Sendable {
 enum JSONValue: Encodable {
     case string(String)
     case bool(Bool)
+    case integer(Int)
+    case object([String: JSONValue])
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .string(let value): try container.encode(value)
         case .bool(let value): try container.encode(value)
+        case .integer(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
         }
     }
 }

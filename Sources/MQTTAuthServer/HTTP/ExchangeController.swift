@@ -100,6 +100,7 @@ struct ExchangeController<Context: RequestContext & RemoteAddressRequestContext>
                 username: username,
                 expiresAt: expiresAt,
                 maxPerUser: runtime.configuration.credentials.maxPerUser,
+                attributes: ClaimAttributes.read(provider.configuration.attributes, from: body.token),
                 now: issuedAt
             )
         } catch {

@@ -1,3 +1,5 @@
+import MQTTAuthCore
+
 /// A JSON string literal for `text`, for the few response bodies written by hand.
 enum JSONText {
     static func quoted(_ text: String) -> String {
@@ -15,5 +17,15 @@ enum JSONText {
             }
         }
         return out + "\""
+    }
+}
+
+extension UserAttributes {
+    /// `{"org":["acme"],"roles":["admin","dev"]}`, keys sorted: the `attributes` of a
+    /// `/mqtt/auth` answer.
+    var json: String {
+        "{" + values.keys.sorted().map { key in
+            JSONText.quoted(key) + ":[" + values[key]!.map(JSONText.quoted).joined(separator: ",") + "]"
+        }.joined(separator: ",") + "}"
     }
 }

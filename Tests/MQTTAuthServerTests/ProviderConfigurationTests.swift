@@ -139,3 +139,50 @@ struct ProviderConfigurationTests {
         #expect(configuration.providers.map(\.name) == ["local", "clerk"])
     }
 }
+
+@Suite("Provider attributes configuration")
+struct ProviderAttributeConfigurationTests {
+    @Test func declaredAttributesAreRead() throws {
+        let configuration = try ConfigFixture.load(
+            """
+            providers:
+              - name: supabase
+                type: supabase
+                project_url: "https://a.supabase.co"
+                attributes: {org: app_metadata.org_id, roles: app_metadata.roles}
+              - {name: clerk, type: clerk, frontend_api: "https://c.example.com", attributes: {plan: public_metadata.plan}}
+            """
+        )
+        #expect(configuration.providers[0].attributes == [
+            ClaimAttributes.Declaration(name: "org", path: ["app_metadata", "org_id"]),
+            ClaimAttributes.Declaration(name: "roles", path: ["app_metadata", "roles"]),
+        ])
+        #expect(configuration.providers[1].attributes == [ClaimAttributes.Declaration(name: "plan", path: ["public_metadata", "plan"])])
+    }
+
+    @Test func userEditableClaimsAndBadNamesAreRefusedWithTheirLines() throws {
+        let found = try ConfigFixture.errors(
+            """
+            providers:
+              - name: supabase
+                type: supabase
+                project_url: "https://a.supabase.co"
+                attributes:
+                  org: user_metadata.org_id
+                  Team: app_metadata.team
+                  9lives: app_metadata.cat
+                  path: "app_metadata..x"
+                  list: [a, b]
+              - {name: clerk, type: clerk, frontend_api: "https://c.example.com", attributes: {plan: unsafe_metadata.plan}}
+            """
+        )
+        #expect(found == [
+            "6: attribute 'org': user_metadata is edited by users themselves; read attributes only from claims the server sets",
+            "7: attribute name 'Team' must be lower-case letters, digits and '_', not starting with a digit",
+            "8: attribute name '9lives' must be lower-case letters, digits and '_', not starting with a digit",
+            "9: attribute 'path': 'app_metadata..x' is not a claim path (keys separated by dots)",
+            "10: attribute 'list' must be a single value, not a list or mapping",
+            "11: attribute 'plan': unsafe_metadata is edited by users themselves; read attributes only from claims the server sets",
+        ])
+    }
+}

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import MQTTAuthCore
 import MQTTAuthServer
+import MQTTAuthStore
 import NIOCore
 import Testing
 
@@ -162,4 +163,67 @@ enum TestingSetup: Sendable, CustomTestStringConvertible {
     }
 
     var testDescription: String { self == .router ? "router" : "live (fast path)" }
+}
+
+/// Attributes declared by a provider, read from each token and answered on `/mqtt/auth` and
+/// EMQX's authn (README "Attributes").
+@Suite("Attributes through the daemon")
+struct AttributeAnswerTests {
+    static let providers = """
+          - name: app
+            type: supabase
+            project_url: "\(TokenLoginTests.appURL)"
+            jwt_secret: "\(TokenLoginTests.appSecret)"
+            mqtt_login: true
+            attributes: {org: app_metadata.org_id, roles: app_metadata.roles}
+        """
+
+    /// A Supabase-shaped token of the `app` project with `app_metadata`, signed by hand.
+    static func token(_ fixture: ServerFixture, subject: String, org: String, roles: [String]) -> String {
+        func part(_ data: Data) -> String {
+            data.base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        }
+        let now = Int(fixture.now.timeIntervalSince1970)
+        let claims: [String: Any] = [
+            "iss": TokenLoginTests.appURL + "/auth/v1", "sub": subject, "aud": "authenticated", "role": "authenticated",
+            "exp": now + 3600, "iat": now, "app_metadata": ["org_id": org, "roles": roles],
+            "user_metadata": ["org_id": "evil"],
+        ]
+        let input = part(Data(#"{"alg":"HS256","typ":"JWT"}"#.utf8)) + "." + part(try! JSONSerialization.data(withJSONObject: claims))
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: SymmetricKey(data: Data(TokenLoginTests.appSecret.utf8)))
+        return input + "." + part(Data(mac))
+    }
+
+    @Test func exchangedCredentialsAndTokenLoginsAnswerTheUsersAttributes() async throws {
+        let fixture = try ServerFixture(providersYAML: Self.providers)
+        let alice = "0a1b2c3d-0000-4000-8000-00000000a11c"
+        let bob = "0a1b2c3d-0000-4000-8000-000000000b0b"
+        let aliceToken = Self.token(fixture, subject: alice, org: "acme", roles: ["admin", "dev"])
+        let bobToken = Self.token(fixture, subject: bob, org: "globex", roles: [])
+        try await fixture.application.test(.router) { client in
+            let exchanged = try await client.exchange(#"{"provider":"app","token":"\#(aliceToken)"}"#).json()
+            let password = try #require(exchanged["mqtt_password"] as? String)
+            let auth = try await client.execute(
+                uri: "/mqtt/auth", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"username":"\#(alice)","password":"\#(password)"}"#))
+            #expect(auth.text.hasPrefix(#"{"attributes":{"org":["acme"],"roles":["admin","dev"]},"error":"","expires_at":""#), "\(auth.text)")
+            let login = try await client.execute(
+                uri: "/mqtt/auth", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"username":"\#(bob)","password":"\#(bobToken)"}"#))
+            #expect(login.text.hasPrefix(#"{"attributes":{"org":["globex"]},"error":"""#), "\(login.text)")
+            let emqx = try await client.execute(
+                uri: "/emqx/authn", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"username":"\#(alice)","password":"\#(password)","clientid":"c1"}"#)).json()
+            #expect(emqx["client_attrs"] as? [String: String] == ["org": "acme", "roles": "admin,dev"])
+            #expect(emqx["expire_at"] as? Int == Int(fixture.now.timeIntervalSince1970) + 3600)
+            // A refused login carries no attributes.
+            let refused = try await client.execute(
+                uri: "/mqtt/auth", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"username":"\#(alice)","password":"\#(bobToken)"}"#))
+            #expect(refused.status == .forbidden)
+            #expect(!refused.text.contains("attributes"))
+        }
+        #expect(fixture.parts.store.attributes(of: alice) == UserAttributes(["org": ["acme"], "roles": ["admin", "dev"]]))
+    }
 }

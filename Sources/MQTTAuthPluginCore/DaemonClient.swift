@@ -21,8 +21,9 @@ package final class DaemonClient: Sendable {
     /// What the daemon answered to a password check.
     package enum AuthAnswer: Equatable, Sendable {
         /// 200: the credential is valid; `expiresAt` is when it stops being valid, if the
-        /// daemon said (`expires_at`, JSON bodies only).
-        case allowed(expiresAt: Date?)
+        /// daemon said (`expires_at`, JSON bodies only); `attributes` are the user's
+        /// (`attributes`, JSON bodies only), for this session's ACL checks.
+        case allowed(expiresAt: Date?, attributes: UserAttributes)
         /// 403: wrong username or password, or an expired credential.
         case denied
         /// No usable answer within the timeout. The caller refuses the client (fail closed).
@@ -73,7 +74,7 @@ package final class DaemonClient: Sendable {
         let body = Self.json(["username": username, "password": password, "clientid": clientID])
         switch post("/mqtt/auth", body) {
         case .success(let response) where response.status == .ok:
-            return .allowed(expiresAt: Self.expiry(in: response))
+            return Self.allowed(body: response.body.map { Data($0.readableBytesView) })
         case .success(let response) where response.status == .forbidden:
             return .denied
         case .success(let response):
@@ -212,14 +213,22 @@ package final class DaemonClient: Sendable {
 
     private struct AuthBody: Decodable {
         var expires_at: String?
+        var attributes: [String: [String]]?
+
+        private enum CodingKeys: String, CodingKey { case expires_at, attributes }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            expires_at = try? container.decodeIfPresent(String.self, forKey: .expires_at)
+            attributes = try? container.decodeIfPresent([String: [String]].self, forKey: .attributes)
+        }
     }
 
-    /// The `expires_at` of a JSON answer, or nil for a text answer or a missing or odd value.
-    private static func expiry(in response: HTTPClient.Response) -> Date? {
-        guard let body = response.body,
-              let decoded = try? JSONDecoder().decode(AuthBody.self, from: Data(body.readableBytesView)),
-              let text = decoded.expires_at
-        else { return nil }
-        return try? Date(text, strategy: .iso8601)
+    /// A 200 answer of `/mqtt/auth`: its `expires_at` and `attributes` when the body is JSON
+    /// holding them (each ignored when odd), none for a text body.
+    package static func allowed(body: Data?) -> AuthAnswer {
+        let decoded = body.flatMap { try? JSONDecoder().decode(AuthBody.self, from: $0) }
+        return .allowed(expiresAt: decoded?.expires_at.flatMap { try? Date($0, strategy: .iso8601) },
+                        attributes: UserAttributes(decoded?.attributes ?? [:]))
     }
 }

@@ -14,6 +14,10 @@ final class AuthPlugin {
     /// then denied.
     private var acl: CompiledACL?
     private var expiry = SessionExpiry()
+    /// Each authenticated connection's attributes, from the daemon's `/mqtt/auth` answer
+    /// (README "Attributes"): what `local` and `synced` ACL checks decide with. Keyed by the
+    /// broker's client pointer, set at every authentication and dropped at disconnect.
+    private var sessionAttributes: [UInt: UserAttributes] = [:]
     /// `synced` mode: the policy fetches (`PolicySync`).
     private var sync: PolicySync?
 
@@ -126,14 +130,17 @@ final class AuthPlugin {
         }
         let user = String(cString: username)
         switch daemon.authenticate(username: user, password: String(cString: password), clientID: clientID) {
-        case .allowed(let expiresAt):
+        case .allowed(let expiresAt, let attributes):
             if let expiresAt {
                 expiry.track(clientID: clientID, owner: UInt(bitPattern: event.client), expiresAt: expiresAt)
             }
+            sessionAttributes[UInt(bitPattern: event.client)] = attributes.values.isEmpty ? nil : attributes
             return BrokerResult.success
         case .denied:
+            sessionAttributes[UInt(bitPattern: event.client)] = nil
             return BrokerResult.authFailed
         case .unavailable(let reason):
+            sessionAttributes[UInt(bitPattern: event.client)] = nil
             BrokerLog.warning("refusing client '\(clientID)' (user '\(user)'): \(reason)")
             return BrokerResult.authFailed
         }
@@ -182,6 +189,7 @@ final class AuthPlugin {
     }
 
     private func disconnected(_ event: mosquitto_evt_disconnect) {
+        sessionAttributes[UInt(bitPattern: event.client)] = nil
         guard let clientID = Self.string(mosquitto_client_id(event.client)) else { return }
         expiry.forget(clientID: clientID, owner: UInt(bitPattern: event.client))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import MQTTAuthCore
 import MQTTAuthPluginCore
 import NIOCore
 import Testing
@@ -25,5 +26,20 @@ struct DaemonClientBodyTests {
         let body = DaemonClient.json(fields)
         #expect(try decoded(body) == fields)
         #expect(!String(buffer: body).contains("\n"))
+    }
+}
+
+@Suite("The plugin reads /mqtt/auth answers")
+struct DaemonAuthAnswerTests {
+    @Test func expiryAndAttributesAreReadAndOddValuesIgnored() {
+        let expiry = Date(timeIntervalSince1970: 1_900_000_000)
+        #expect(DaemonClient.allowed(body: Data(#"{"attributes":{"org":["acme"],"roles":["a","b"]},"error":"","expires_at":"2030-03-17T17:46:40Z","ok":true}"#.utf8))
+                == .allowed(expiresAt: expiry, attributes: UserAttributes(["org": ["acme"], "roles": ["a", "b"]])))
+        #expect(DaemonClient.allowed(body: Data(#"{"error":"","expires_at":"2030-03-17T17:46:40Z","ok":true}"#.utf8))
+                == .allowed(expiresAt: expiry, attributes: .none))
+        #expect(DaemonClient.allowed(body: Data(#"{"attributes":{"org":"acme"},"expires_at":7,"ok":true}"#.utf8))
+                == .allowed(expiresAt: nil, attributes: .none))
+        #expect(DaemonClient.allowed(body: Data("ok".utf8)) == .allowed(expiresAt: nil, attributes: .none))
+        #expect(DaemonClient.allowed(body: nil) == .allowed(expiresAt: nil, attributes: .none))
     }
 }

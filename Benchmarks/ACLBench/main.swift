@@ -9,9 +9,10 @@ import MQTTAuthCore
 // in its own steady state rather than just after another size has filled the caches.
 // Each size's figure is the median over all measured batches.
 //
-// Two workloads: "spread", 4,096 requests from users drawn uniformly over all users (at 100,000
-// rules every decision reads trie memory that is not in cache), and "active set", the first 256
-// of them (a broker's busy clients, whose paths stay cached).
+// Three workloads: "spread", 4,096 requests from users drawn uniformly over all users (at 100,000
+// rules every decision reads trie memory that is not in cache), "active set", the first 256
+// of them (a broker's busy clients, whose paths stay cached), and "attributes", spread requests
+// with user attributes against rules of the same count that use `%{name}` levels and `when:`.
 //
 // Usage: ACLBench [blocks=21] [trie]   ("trie" skips the linear scan, for profiling)
 // Environment: ACLBENCH_SIZES=10,100000 to pick sizes.
@@ -21,6 +22,7 @@ struct Request {
     let clientID: String
     let topic: String
     let access: Access
+    var attributes: UserAttributes = .none
 }
 
 /// A third of the rules per selector kind: exact users, `%`, and `prefix%` (1,000 prefixes).
@@ -50,6 +52,57 @@ func makeRules(_ count: Int, _ random: inout SeededGenerator) -> [ACLRule] {
             permission: deny ? .deny : permissions[index % 3],
             source: source
         )
+    }
+}
+
+/// A quarter each: `%` with `orgs/%{org}/N/#`; `%` with `teams/%{team}/N/status` when the org is
+/// one of 1,000 (`org-K`); exact users with `users/%u/#` when they hold one of ten roles; and
+/// `%` denies `orgs/%{org}/N/secret` to interns.
+func makeAttributeRules(_ count: Int) -> [ACLRule] {
+    let source = SourceLocation(file: "bench", line: nil)
+    return (0..<count).map { index in
+        let group = index / 4
+        switch index % 4 {
+        case 0:
+            return ACLRule(selector: .anyUser, pattern: try! TopicPattern(parsing: "orgs/%{org}/\(group)/#"),
+                           permission: .pubsub, source: source)
+        case 1:
+            return ACLRule(selector: .anyUser, pattern: try! TopicPattern(parsing: "teams/%{team}/\(group)/status"),
+                           permission: .publish, conditions: [AttributeCondition(name: "org", value: "org-\(group % 1000)")],
+                           source: source)
+        case 2:
+            return ACLRule(selector: .exact("user-\(group)"), pattern: try! TopicPattern(parsing: "users/%u/#"),
+                           permission: .subscribe, conditions: [AttributeCondition(name: "roles", value: "role-\(group % 10)")],
+                           source: source)
+        default:
+            return ACLRule(selector: .anyUser, pattern: try! TopicPattern(parsing: "orgs/%{org}/\(group)/secret"),
+                           permission: .deny, conditions: [AttributeCondition(name: "roles", value: "intern")], source: source)
+        }
+    }
+}
+
+/// 4,096 requests for random users with an org, a team and two or three roles, that hit the
+/// attribute rules of every kind, and miss them.
+func makeAttributeRequests(ruleCount: Int, _ random: inout SeededGenerator) -> [Request] {
+    let groups = max(1, ruleCount / 4)
+    let accesses: [Access] = [.publish, .read, .subscribe]
+    return (0..<4096).map { _ in
+        let group = Int.random(in: 0..<groups, using: &random)
+        let user = "user-\(group)"
+        var roles = ["dev", "role-\(group % 10)"]
+        if Int.random(in: 0..<4, using: &random) == 0 { roles.append("intern") }
+        let attributes = UserAttributes(["org": ["org-\(group % 1000)"], "team": ["team-\(group % 50)"], "roles": roles])
+        var levels: [String]
+        switch Int.random(in: 0..<4, using: &random) {
+        case 0: levels = ["orgs", "org-\(group % 1000)", "\(group)", "l1"]
+        case 1: levels = ["teams", "team-\(group % 50)", "\(group)", "status"]
+        case 2: levels = ["users", user, "inbox"]
+        default: levels = ["orgs", "org-\(group % 1000)", "\(group)", "secret"]
+        }
+        if Int.random(in: 0..<4, using: &random) == 0 { levels[1] = "miss" }
+        let access = accesses[Int.random(in: 0..<3, using: &random)]
+        if access == .subscribe, Bool.random(using: &random) { levels[levels.count - 1] = "#" }
+        return Request(user: user, clientID: "c-\(group)", topic: levels.joined(separator: "/"), access: access, attributes: attributes)
     }
 }
 
@@ -121,12 +174,20 @@ var cases = ["spread", "active set"].flatMap { workload in
              requests: workload == "spread" ? requests : Array(requests.prefix(256)))
     }
 }
+// Built after the others, so that their rules and requests stay those of earlier runs.
+cases += sizes.map { count in
+    let rules = makeAttributeRules(count)
+    return Case(rules: count, workload: "attributes", acl: CompiledACL(superusers: ["ops"], rules: rules),
+                reference: ReferenceACL(superusers: ["ops"], rules: rules), requests: makeAttributeRequests(ruleCount: count, &random))
+}
 
 // The benchmark is only worth its numbers if the trie decides like the reference.
 for item in cases {
     for request in item.requests.prefix(item.rules >= 100_000 ? 64 : 1024) {
-        let trie = item.acl.isAllowed(user: request.user, clientID: request.clientID, topic: request.topic, access: request.access)
-        let scan = item.reference.isAllowed(user: request.user, clientID: request.clientID, topic: request.topic, access: request.access)
+        let trie = item.acl.isAllowed(user: request.user, clientID: request.clientID, topic: request.topic, access: request.access,
+                                      attributes: request.attributes)
+        let scan = item.reference.isAllowed(user: request.user, clientID: request.clientID, topic: request.topic, access: request.access,
+                                            attributes: request.attributes)
         precondition(trie == scan, "trie and reference disagree on \(request.topic)")
     }
 }
@@ -139,7 +200,7 @@ for _ in 0..<blocks {
         var cursor = 0
         for measured in [false] + Array(repeating: true, count: batchesPerBlock) {
             let sample = timeBatch(requests, batch, &cursor) {
-                acl.isAllowed(user: $0.user, clientID: $0.clientID, topic: $0.topic, access: $0.access)
+                acl.isAllowed(user: $0.user, clientID: $0.clientID, topic: $0.topic, access: $0.access, attributes: $0.attributes)
             }
             guard measured else { continue }
             cases[index].trie.append(sample.ns)
@@ -154,12 +215,13 @@ print("                     median     p90      ns/decision                (medi
 for item in cases {
     let baseline = cases.first { $0.workload == item.workload }!.trie
     var scan = Double.nan
-    if !trieOnly, item.workload == "spread" {
+    if !trieOnly, item.workload != "active set" {
         var cursor = 0
         let scanBatch = max(4, 100_000 / item.rules)
         scan = percentile((0..<max(11, blocks)).map { _ in
             timeBatch(item.requests, scanBatch, &cursor) {
-                item.reference.isAllowed(user: $0.user, clientID: $0.clientID, topic: $0.topic, access: $0.access)
+                item.reference.isAllowed(user: $0.user, clientID: $0.clientID, topic: $0.topic, access: $0.access,
+                                         attributes: $0.attributes)
             }.ns
         }, 0.5)
     }

@@ -87,7 +87,7 @@ struct ConfigLoaderTests {
             "c.yml:15: user selector 'a%b' may hold '%' only once, at the end ('%', 'name' or 'prefix%')",
             "c.yml:15: acl rule is missing 'permission'",
             "c.yml:16: invalid topic '': topic is empty",
-            "c.yml:17: unknown key 'permision' in an acl rule (known keys: permission, topic, user)",
+            "c.yml:17: unknown key 'permision' in an acl rule (known keys: permission, topic, user, when)",
         ])
     }
 

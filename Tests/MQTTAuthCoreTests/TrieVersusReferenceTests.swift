@@ -10,6 +10,14 @@ struct TrieVersusReferenceTests {
     private static let users: [String?] = [nil, "alice", "bob", "agent-1", "agent-12", "a", "", "a/b", "+", "#", "$SYS", "x"]
     private static let clientIDs: [String?] = [nil, "c1", "c2", "alice", "", "c/1", "+", "$c"]
     private static let selectors = ["%", "alice", "bob", "agent-%", "agent-1%", "a%", "a/b", "+"]
+    /// Attribute values, usable or not; topics use some of them as levels.
+    private static let orgValues = ["acme", "beta", "a/b", "+", "", "$x", "alice", "#"]
+    private static let roleValues = ["admin", "dev", "acme", "+", "#", ""]
+    private static let conditionChoices = [
+        AttributeCondition(name: "org", value: "acme"), AttributeCondition(name: "org", value: "beta"),
+        AttributeCondition(name: "roles", value: "admin"), AttributeCondition(name: "roles", value: "dev"),
+        AttributeCondition(name: "roles", value: "+"),
+    ]
 
     /// The level values rules and requests are made of.
     struct Alphabet: Sendable, CustomTestStringConvertible {
@@ -22,8 +30,8 @@ struct TrieVersusReferenceTests {
     /// Few literals: paths overlap often, and every node keeps its edges inline.
     static let narrow = Alphabet(
         name: "narrow",
-        ruleLevels: ["a", "b", "alice", "$SYS", "", "+", "+", "%u", "%c", "c1"],
-        topicLevels: ["a", "b", "alice", "agent-1", "$SYS", "", "c1", "a/b"]
+        ruleLevels: ["a", "b", "alice", "$SYS", "", "+", "+", "%u", "%c", "c1", "%{org}", "%{roles}", "%{org}"],
+        topicLevels: ["a", "b", "alice", "agent-1", "$SYS", "", "c1", "a/b", "acme", "admin", "dev", "$x"]
     )
 
     /// Enough literals that nodes outgrow their inline edges into the hash table, and levels
@@ -33,8 +41,8 @@ struct TrieVersusReferenceTests {
         let literals = ["a", "b", "alice", "$SYS", "", "c1"] + (0..<10).map { "l\($0)" } + long.prefix(2)
         return Alphabet(
             name: "wide",
-            ruleLevels: literals + ["+", "+", "+", "%u", "%u", "%c"],
-            topicLevels: literals + ["agent-1", "a/b", long[2]]
+            ruleLevels: literals + ["+", "+", "+", "%u", "%u", "%c", "%{org}", "%{roles}"],
+            topicLevels: literals + ["agent-1", "a/b", long[2], "acme", "beta", "admin"]
         )
     }()
 
@@ -50,12 +58,30 @@ struct TrieVersusReferenceTests {
         case 1: .everyone
         default: try UserSelector(parsing: pick(selectors, &random))
         }
+        let conditions: [AttributeCondition] = switch Int.random(in: 0..<8, using: &random) {
+        case 0, 1: [pick(conditionChoices, &random)]
+        case 2: [pick(conditionChoices, &random), pick(conditionChoices, &random)]
+        default: []
+        }
         return ACLRule(
             selector: selector,
             pattern: try TopicPattern(parsing: levels.joined(separator: "/")),
             permission: pick([.publish, .subscribe, .pubsub, .deny, .pubsub, .subscribe], &random),
+            conditions: conditions,
             source: SourceLocation(file: "random", line: nil)
         )
+    }
+
+    /// No attributes, one, or both; `org` a scalar or an array, `roles` an array of 0–3 values.
+    private static func randomAttributes(_ random: inout SeededGenerator) -> UserAttributes {
+        var values: [String: [String]] = [:]
+        if Int.random(in: 0..<3, using: &random) > 0 {
+            values["org"] = (0..<Int.random(in: 0...2, using: &random)).map { _ in pick(orgValues, &random) }
+        }
+        if Int.random(in: 0..<3, using: &random) > 0 {
+            values["roles"] = (0..<Int.random(in: 0...3, using: &random)).map { _ in pick(roleValues, &random) }
+        }
+        return UserAttributes(values)
     }
 
     private static func randomTopic(_ alphabet: Alphabet, _ access: Access, _ random: inout SeededGenerator) -> String {
@@ -76,6 +102,7 @@ struct TrieVersusReferenceTests {
         let ruleCount = alphabet.name == "wide" ? 1...80 : 1...30
         var compared = 0
         var allowed = 0
+        var attributeDecided = 0
         var disagreements: [String] = []
         for _ in 0..<60 {
             let rules = try (0..<Int.random(in: ruleCount, using: &random)).map { _ in try Self.randomRule(alphabet, &random) }
@@ -87,14 +114,19 @@ struct TrieVersusReferenceTests {
                 let user = Self.pick(Self.users, &random)
                 let clientID = Self.pick(Self.clientIDs, &random)
                 let topic = Self.randomTopic(alphabet, access, &random)
-                let expected = reference.isAllowed(user: user, clientID: clientID, topic: topic, access: access)
-                let decision = acl.decide(user: user, clientID: clientID, topic: topic, access: access)
-                let fast = acl.isAllowed(user: user, clientID: clientID, topic: topic, access: access)
+                let attributes = Self.randomAttributes(&random)
+                let expected = reference.isAllowed(user: user, clientID: clientID, topic: topic, access: access, attributes: attributes)
+                let decision = acl.decide(user: user, clientID: clientID, topic: topic, access: access, attributes: attributes)
+                let fast = acl.isAllowed(user: user, clientID: clientID, topic: topic, access: access, attributes: attributes)
                 compared += 1
                 if expected { allowed += 1 }
+                if case .rules(let deciding) = decision.reason,
+                   deciding.contains(where: { !$0.conditions.isEmpty || !$0.pattern.attributeNames.isEmpty }) {
+                    attributeDecided += 1
+                }
                 if decision.isAllowed != expected || fast != expected, disagreements.count < 10 {
                     let policy = rules.map(\.description).joined(separator: "; ")
-                    disagreements.append("\(access) user=\(user ?? "nil") client=\(clientID ?? "nil") topic=\(topic): reference \(expected), trie \(decision.isAllowed)/\(fast) — \(policy)")
+                    disagreements.append("\(access) user=\(user ?? "nil") client=\(clientID ?? "nil") attributes=\(attributes.values) topic=\(topic): reference \(expected), trie \(decision.isAllowed)/\(fast) — \(policy)")
                 }
             }
         }
@@ -102,6 +134,8 @@ struct TrieVersusReferenceTests {
         #expect(compared == 18_000)
         // The generator must produce both outcomes in quantity, or the comparison proves little.
         #expect(allowed > compared / 20 && allowed < compared * 19 / 20, "allowed \(allowed) of \(compared)")
+        // Attribute rules must decide often enough for the comparison to cover them.
+        #expect(attributeDecided > compared / 50, "attribute rules decided \(attributeDecided) of \(compared)")
     }
 
     /// The explanation names only rules that really cover the request and agree with the verdict.
@@ -114,14 +148,16 @@ struct TrieVersusReferenceTests {
                 let access = Self.pick([Access.publish, .read, .subscribe], &random)
                 let user = Self.pick(Self.users, &random)
                 let topic = Self.randomTopic(Self.narrow, access, &random)
-                let decision = acl.decide(user: user, clientID: "c1", topic: topic, access: access)
+                let attributes = Self.randomAttributes(&random)
+                let decision = acl.decide(user: user, clientID: "c1", topic: topic, access: access, attributes: attributes)
                 guard case .rules(let deciding) = decision.reason else { continue }
                 #expect(!deciding.isEmpty)
                 for rule in deciding {
                     #expect(rule.selector.matches(user))
+                    #expect(rule.conditionsHold(for: attributes))
                     #expect(decision.isAllowed ? rule.permission.grants(access) : rule.permission == .deny)
                     let alone = ReferenceACL(superusers: [], rules: [rule])
-                    let ruleAlone = alone.isAllowed(user: user, clientID: "c1", topic: topic, access: access)
+                    let ruleAlone = alone.isAllowed(user: user, clientID: "c1", topic: topic, access: access, attributes: attributes)
                     #expect(ruleAlone == decision.isAllowed, "\(rule) alone should decide \(topic) the same way")
                 }
             }

@@ -6,21 +6,41 @@ extension CompiledACL {
     ///   - clientID: the client id, or nil when unknown.
     ///   - topic: a topic name for `publish` and `read`, a filter for `subscribe`
     ///     (`$share/<group>/` is stripped).
-    package func decide(user: String?, clientID: String?, topic: String, access: Access) -> Decision {
-        evaluate(user: user, clientID: clientID, topic: topic, access: access, collect: true)
+    ///   - attributes: the user's attributes, for `%{name}` levels and `when:` conditions.
+    package func decide(
+        user: String?,
+        clientID: String?,
+        topic: String,
+        access: Access,
+        attributes: UserAttributes = .none
+    ) -> Decision {
+        evaluate(user: user, clientID: clientID, topic: topic, access: access, attributes: attributes, collect: true)
     }
 
     /// The verdict alone, without allocating an explanation: the broker's per-message path.
-    package func isAllowed(user: String?, clientID: String?, topic: String, access: Access) -> Bool {
-        evaluate(user: user, clientID: clientID, topic: topic, access: access, collect: false).isAllowed
+    package func isAllowed(
+        user: String?,
+        clientID: String?,
+        topic: String,
+        access: Access,
+        attributes: UserAttributes = .none
+    ) -> Bool {
+        evaluate(user: user, clientID: clientID, topic: topic, access: access, attributes: attributes, collect: false).isAllowed
     }
 
-    private func evaluate(user: String?, clientID: String?, topic: String, access: Access, collect: Bool) -> Decision {
+    private func evaluate(
+        user: String?,
+        clientID: String?,
+        topic: String,
+        access: Access,
+        attributes: UserAttributes,
+        collect: Bool
+    ) -> Decision {
         if access == .unsubscribe { return Decision(isAllowed: true, reason: .unsubscribe) }
         return topic.withBytes { topicBytes in
             withOptionalBytes(user) { userBytes in
                 withOptionalBytes(clientID) { clientBytes in
-                    evaluate(topicBytes, userBytes, clientBytes, access, collect)
+                    evaluate(topicBytes, userBytes, clientBytes, attributes, access, collect)
                 }
             }
         }
@@ -30,6 +50,7 @@ extension CompiledACL {
         _ topic: UnsafeBufferPointer<UInt8>,
         _ user: UnsafeBufferPointer<UInt8>?,
         _ clientID: UnsafeBufferPointer<UInt8>?,
+        _ attributes: UserAttributes,
         _ access: Access,
         _ collect: Bool
     ) -> Decision {
@@ -49,13 +70,14 @@ extension CompiledACL {
             text: UnsafeBufferPointer(rebasing: topic[start...]),
             username: user,
             clientID: clientID,
+            attributes: attributes,
             access: access,
             collect: collect
         )
         if access == .subscribe {
-            forEachRoot(for: user) { walker.cover($0, at: 0, denyOnly: false) }
+            forEachRoot(for: user, attributes: attributes) { walker.cover($0, at: 0, denyOnly: false) }
         } else {
-            forEachRoot(for: user) { walker.match($0, at: 0, denyOnly: false) }
+            forEachRoot(for: user, attributes: attributes) { walker.match($0, at: 0, denyOnly: false) }
         }
         let allowed = walker.allowed && !walker.denied
         guard collect else { return Decision(isAllowed: allowed, reason: .noRuleMatched) }

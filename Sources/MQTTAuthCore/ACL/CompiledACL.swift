@@ -2,9 +2,11 @@
 /// share it freely, and on reload build a new one and swap the reference.
 ///
 /// A decision walks at most: the user's own trie, the `%` trie, the every-client trie and the
-/// trie of each `prefix%` selector the username starts with. Each walk follows the request's
-/// levels through hash-table edges, so the cost grows with the topic's depth, not with the
-/// number of rules.
+/// trie of each `prefix%` selector the username starts with; and for rules with `when:`, the
+/// same roots of each condition set the user meets (`ConditionalRoots`). Each walk follows the
+/// request's levels through hash-table edges, and at a node with `%{name}` children only those
+/// names are tried, so the cost grows with the topic's depth and the user's attributes, not
+/// with the number of rules.
 package struct CompiledACL: Sendable {
     /// Every rule, in source order; terminals refer to rules by index.
     package let rules: [ACLRule]
@@ -17,39 +19,53 @@ package struct CompiledACL: Sendable {
     let superusers: EdgeTable
     /// The rules that end at each node: read only to explain a decision.
     let explanations: [Int32: NodeRules]
-    /// For each node of the username-prefix byte trie, the topic trie of its selector, or -1.
+    /// For each node of the username-prefix byte tries, the topic trie of its selector, or -1.
     let prefixTargets: [Int32]
-    let anyUserRoot: Int32
-    let anonymousRoot: Int32
-    let everyoneRoot: Int32
+    /// The roots of the rules without `when:`.
+    let roots: SelectorRoots
+    /// The roots of rules with `when:`, filed under their first condition (`ConditionalRoots`).
+    let conditional: [AttributeCondition: [ConditionalRoots]]
+    /// The `%{name}` children of nodes (`TrieNode.attributeEdgesBit`).
+    let attributeEdges: FrozenBuffer<AttributeEdge>
+    /// `AttributeEdge.attribute` → attribute name.
+    let attributeNames: [String]
+    /// `TrieNode.attributeEdgesKey`, where the walker can point at it.
+    let attributeEdgesKey = FrozenBuffer(TrieNode.attributeEdgesKey)
+
+    /// The tries of one set of rules, by user selector; -1 where there is none.
+    struct SelectorRoots: Sendable {
+        var anyUser = TrieNode.none
+        var anonymous = TrieNode.none
+        var everyone = TrieNode.none
+        /// The edge parent under which exact usernames lead to their tries.
+        var exactUserParent = TrieLayout.exactUserParent
+        /// The root of this set's username-prefix byte trie in `prefixTargets`, or -1.
+        var prefixRoot = -1
+    }
+
+    /// The tries of the rules that share one `when:` condition set. The set is filed under its
+    /// first condition (in `AttributeCondition` order); `rest` is checked before walking.
+    struct ConditionalRoots: Sendable {
+        let rest: [AttributeCondition]
+        let roots: SelectorRoots
+    }
 
     package init(superusers: some Sequence<String>, rules: [ACLRule]) {
         precondition(rules.count < Int32.max, "rule indexes are stored as Int32")
         precondition(TrieLayout.sizesHold, "the trie's cell layout does not match the sizes of its node, edge and slot types")
-        var exact: [String: TopicTrieBuilder] = [:]
-        var prefixes: [String: TopicTrieBuilder] = [:]
-        var shared: [UserSelector: TopicTrieBuilder] = [:]
+        var groups: [[AttributeCondition]: SelectorBuilders] = [:]
         for (index, rule) in rules.enumerated() {
-            let builder: TopicTrieBuilder
-            switch rule.selector {
-            case .exact(let name): builder = exact[name] ?? TopicTrieBuilder(); exact[name] = builder
-            case .prefix(let prefix): builder = prefixes[prefix] ?? TopicTrieBuilder(); prefixes[prefix] = builder
-            default: builder = shared[rule.selector] ?? TopicTrieBuilder(); shared[rule.selector] = builder
-            }
-            builder.insert(rule.pattern.levels[...], permission: rule.permission, index: Int32(index))
+            groups[rule.conditions, default: SelectorBuilders()].insert(rule, index: Int32(index))
         }
         var layout = TrieLayout()
-        func root(_ selector: UserSelector) -> Int32 {
-            shared[selector].map { layout.add($0) } ?? TrieNode.none
+        self.roots = groups[[]].map { $0.add(to: &layout, index: 0) } ?? SelectorRoots()
+        var conditional: [AttributeCondition: [ConditionalRoots]] = [:]
+        // Sorted so that the layout does not depend on dictionary order.
+        for (offset, (conditions, builders)) in groups.filter({ !$0.key.isEmpty }).sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }).enumerated() {
+            let roots = builders.add(to: &layout, index: offset + 1)
+            conditional[conditions[0], default: []].append(ConditionalRoots(rest: Array(conditions.dropFirst()), roots: roots))
         }
-        self.anyUserRoot = root(.anyUser)
-        self.anonymousRoot = root(.anonymous)
-        self.everyoneRoot = root(.everyone)
-        for (name, builder) in exact {
-            let child = layout.add(builder)
-            layout.addEdge(parent: TrieLayout.exactUserParent, key: name.utf8, child: child)
-        }
-        layout.addPrefixes(prefixes)
+        self.conditional = conditional
         self.cells = FrozenBuffer(layout.cells)
         self.keys = FrozenBuffer(layout.keys)
         self.edges = EdgeTable(edges: layout.edges, arena: keys)
@@ -61,6 +77,10 @@ package struct CompiledACL: Sendable {
         self.superusers = EdgeTable(edges: superuserEdges, arena: FrozenBuffer(names))
         self.explanations = layout.explanations
         self.prefixTargets = layout.prefixTargets
+        self.attributeEdges = FrozenBuffer(layout.attributeEdges)
+        var attributeNames = Array(repeating: "", count: layout.attributeIDs.count)
+        for (name, id) in layout.attributeIDs { attributeNames[Int(id)] = name }
+        self.attributeNames = attributeNames
         self.rules = rules
     }
 
@@ -68,19 +88,34 @@ package struct CompiledACL: Sendable {
         superusers.child(of: 0, key: user) != TrieNode.none
     }
 
-    /// Calls `body` with the root of each trie whose selector matches `user` (nil: no username).
+    /// Calls `body` with the root of each trie whose selector matches `user` (nil: no username)
+    /// and whose `when:` conditions `attributes` meet.
     @inline(__always)
-    func forEachRoot(for user: UnsafeBufferPointer<UInt8>?, _ body: (Int32) -> Void) {
-        if everyoneRoot >= 0 { body(everyoneRoot) }
+    func forEachRoot(for user: UnsafeBufferPointer<UInt8>?, attributes: UserAttributes, _ body: (Int32) -> Void) {
+        forEachRoot(of: roots, for: user, body)
+        guard !conditional.isEmpty, !attributes.values.isEmpty else { return }
+        for (name, values) in attributes.values {
+            for value in values {
+                guard let sets = conditional[AttributeCondition(name: name, value: value)] else { continue }
+                for set in sets where set.rest.allSatisfy({ attributes.holds($0.name, $0.value) }) {
+                    forEachRoot(of: set.roots, for: user, body)
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private func forEachRoot(of roots: SelectorRoots, for user: UnsafeBufferPointer<UInt8>?, _ body: (Int32) -> Void) {
+        if roots.everyone >= 0 { body(roots.everyone) }
         guard let user else {
-            if anonymousRoot >= 0 { body(anonymousRoot) }
+            if roots.anonymous >= 0 { body(roots.anonymous) }
             return
         }
-        let own = edges.child(of: TrieLayout.exactUserParent, key: user)
+        let own = edges.child(of: roots.exactUserParent, key: user)
         if own >= 0 { body(own) }
-        if anyUserRoot >= 0 { body(anyUserRoot) }
-        guard !prefixTargets.isEmpty else { return }
-        var current = 0
+        if roots.anyUser >= 0 { body(roots.anyUser) }
+        guard roots.prefixRoot >= 0 else { return }
+        var current = roots.prefixRoot
         for index in user.indices {
             let byte = UnsafeBufferPointer(rebasing: user[index..<index + 1])
             let next = edges.child(of: TrieLayout.prefixParent(current), key: byte)
@@ -89,6 +124,41 @@ package struct CompiledACL: Sendable {
             let target = prefixTargets[current]
             if target >= 0 { body(target) }
         }
+    }
+}
+
+/// The compile-time tries of one set of rules, by selector.
+private struct SelectorBuilders {
+    var exact: [String: TopicTrieBuilder] = [:]
+    var prefixes: [String: TopicTrieBuilder] = [:]
+    var shared: [UserSelector: TopicTrieBuilder] = [:]
+
+    mutating func insert(_ rule: ACLRule, index: Int32) {
+        let builder: TopicTrieBuilder
+        switch rule.selector {
+        case .exact(let name): builder = exact[name] ?? TopicTrieBuilder(); exact[name] = builder
+        case .prefix(let prefix): builder = prefixes[prefix] ?? TopicTrieBuilder(); prefixes[prefix] = builder
+        default: builder = shared[rule.selector] ?? TopicTrieBuilder(); shared[rule.selector] = builder
+        }
+        builder.insert(rule.pattern.levels[...], permission: rule.permission, index: index)
+    }
+
+    /// Lays the tries out as the `index`th set of roots (0: the rules without `when:`).
+    func add(to layout: inout TrieLayout, index: Int) -> CompiledACL.SelectorRoots {
+        var roots = CompiledACL.SelectorRoots()
+        func root(_ selector: UserSelector) -> Int32 {
+            shared[selector].map { layout.add($0) } ?? TrieNode.none
+        }
+        roots.anyUser = root(.anyUser)
+        roots.anonymous = root(.anonymous)
+        roots.everyone = root(.everyone)
+        roots.exactUserParent = TrieLayout.exactUserParent(index)
+        for (name, builder) in exact {
+            let child = layout.add(builder)
+            layout.addEdge(parent: roots.exactUserParent, key: name.utf8, child: child)
+        }
+        roots.prefixRoot = layout.addPrefixes(prefixes)
+        return roots
     }
 }
 

@@ -3,13 +3,13 @@ import Glibc
 #endif
 
 /// Memory that is filled once, then only read until its owner goes away: the storage of the
-/// frozen trie. Nothing can write to it after `init`, which is what makes `@unchecked Sendable`
-/// sound. Elements must be plain values (no references), as nothing deinitializes them.
+/// frozen trie. Nothing can write to it after `init` (`elements` is a read-only pointer), which
+/// is what makes `@unchecked Sendable` sound. Elements must be plain values (no references), as nothing deinitializes them.
 ///
 /// It is aligned to cache lines, and on Linux a large buffer asks for transparent huge pages, so
 /// that a decision at 100,000 rules is not slowed by TLB misses.
 final class FrozenBuffer<Element>: @unchecked Sendable {
-    let elements: UnsafeMutableBufferPointer<Element>
+    let elements: UnsafeBufferPointer<Element>
     private let huge: Bool
 
     init(count: Int, fill: (UnsafeMutableBufferPointer<Element>) -> Void) {
@@ -24,8 +24,9 @@ final class FrozenBuffer<Element>: @unchecked Sendable {
         #endif
         huge = raw != nil
         let memory = raw ?? UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-        elements = UnsafeMutableBufferPointer(start: memory.bindMemory(to: Element.self, capacity: count), count: count)
-        fill(elements)
+        let writable = UnsafeMutableBufferPointer(start: memory.bindMemory(to: Element.self, capacity: count), count: count)
+        fill(writable)
+        elements = UnsafeBufferPointer(writable)
     }
 
     convenience init(_ values: [Element]) {
@@ -35,10 +36,10 @@ final class FrozenBuffer<Element>: @unchecked Sendable {
     deinit {
         #if os(Linux)
         if huge {
-            free(elements.baseAddress)
+            free(UnsafeMutableRawPointer(mutating: elements.baseAddress))
             return
         }
         #endif
-        UnsafeMutableRawPointer(elements.baseAddress)?.deallocate()
+        UnsafeRawPointer(elements.baseAddress)?.deallocate()
     }
 }

@@ -7,9 +7,11 @@ package enum PatternLevel: Sendable, Hashable {
     case username
     /// `%c`: the client id, when it is a valid level.
     case clientID
+    /// `%{name}`: any usable value of the user's attribute `name` (docs/architecture.md §3).
+    case attribute(String)
 }
 
-/// A rule's topic: an MQTT filter in which a whole level may be `%u` or `%c`.
+/// A rule's topic: an MQTT filter in which a whole level may be `%u`, `%c` or `%{name}`.
 package struct TopicPattern: Sendable, Hashable, CustomStringConvertible {
     package let levels: [PatternLevel]
     package let description: String
@@ -18,8 +20,9 @@ package struct TopicPattern: Sendable, Hashable, CustomStringConvertible {
     package static let maxLevels = 1000
 
     /// Parses and validates a pattern. `placeholders: false` is for acl_file `topic` lines,
-    /// where Mosquitto substitutes nothing.
-    package init(parsing text: String, placeholders: Bool = true) throws(RuleError) {
+    /// where Mosquitto substitutes nothing; `attributes: false` is for every acl_file line, as
+    /// `%{name}` belongs to `acl.rules` only.
+    package init(parsing text: String, placeholders: Bool = true, attributes: Bool = true) throws(RuleError) {
         if text.hasPrefix("$share/") {
             throw RuleError("topic '\(text)' names a shared subscription; rules name the filter itself")
         }
@@ -39,7 +42,7 @@ package struct TopicPattern: Sendable, Hashable, CustomStringConvertible {
             case .plus: levels.append(.plus)
             case .hash: levels.append(.hash)
             case .literal(let literal):
-                levels.append(try Self.literalOrPlaceholder(literal, in: text, placeholders: placeholders))
+                levels.append(try Self.literalOrPlaceholder(literal, in: text, placeholders: placeholders, attributes: attributes))
             }
         }
         self.levels = levels
@@ -49,8 +52,22 @@ package struct TopicPattern: Sendable, Hashable, CustomStringConvertible {
     private static func literalOrPlaceholder(
         _ literal: Substring,
         in text: String,
-        placeholders: Bool
+        placeholders: Bool,
+        attributes: Bool
     ) throws(RuleError) -> PatternLevel {
+        if literal.contains("%{") {
+            if !attributes {
+                throw RuleError("topic '\(text.printable)': attribute placeholders are for acl.rules only")
+            }
+            guard literal.hasPrefix("%{"), literal.hasSuffix("}"), literal.count >= 3 else {
+                throw RuleError("topic '\(text.printable)': an attribute placeholder must be a whole level '%{name}', not part of '\(String(literal).printable)'")
+            }
+            let name = literal.dropFirst(2).dropLast()
+            guard AttributeName.isValid(name) else {
+                throw RuleError("topic '\(text.printable)': '\(String(name).printable)' is not an attribute name ([a-z_][a-z0-9_]*)")
+            }
+            return .attribute(String(name))
+        }
         let isPlaceholder = literal == "%u" || literal == "%c"
         let holdsPlaceholder = literal.contains("%u") || literal.contains("%c")
         if isPlaceholder, placeholders {
@@ -67,6 +84,11 @@ package struct TopicPattern: Sendable, Hashable, CustomStringConvertible {
 
     package var hasPlaceholder: Bool {
         levels.contains { $0 == .username || $0 == .clientID }
+    }
+
+    /// The attribute names of its `%{name}` levels.
+    package var attributeNames: Set<String> {
+        Set(levels.compactMap { if case .attribute(let name) = $0 { name } else { nil } })
     }
 }
 

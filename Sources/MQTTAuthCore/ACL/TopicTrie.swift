@@ -21,12 +21,14 @@ struct TerminalBuilder {
 ///
 /// Each node keeps the rules whose pattern ends exactly here (`atEnd`) and those whose pattern
 /// continues with a final `#` (`below`, which also covers this node's own topic, as MQTT's `#`
-/// matches its parent). Children are keyed by literal level, `+`, `%u` and `%c`.
+/// matches its parent). Children are keyed by literal level, `+`, `%u`, `%c` and `%{name}`.
 final class TopicTrieBuilder {
     private(set) var literals: [Substring: TopicTrieBuilder] = [:]
     private(set) var plus: TopicTrieBuilder?
     private(set) var username: TopicTrieBuilder?
     private(set) var clientID: TopicTrieBuilder?
+    /// `%{name}` children, by attribute name.
+    private(set) var attributes: [String: TopicTrieBuilder] = [:]
     private(set) var atEnd: TerminalBuilder?
     private(set) var below: TerminalBuilder?
 
@@ -46,6 +48,8 @@ final class TopicTrieBuilder {
             Self.child(&username).insert(rest, permission: permission, index: index)
         case .clientID:
             Self.child(&clientID).insert(rest, permission: permission, index: index)
+        case .attribute(let name):
+            Self.child(&attributes[name]).insert(rest, permission: permission, index: index)
         case .literal(let literal):
             Self.child(&literals[literal]).insert(rest, permission: permission, index: index)
         }

@@ -1,7 +1,14 @@
 /// Flattens compile-time tries into the cells, edge table and key arena of a `CompiledACL`.
 package struct TrieLayout {
-    /// The edge parent that is not a node: the set keyed by whole usernames.
+    /// The edge parent that is not a node: the set keyed by whole usernames, of the rules
+    /// without `when:`.
     static let exactUserParent: Int32 = -2
+
+    /// The exact-username parent of the `index`th set of conditional roots (0: unconditional).
+    /// Conditional ones count up from `Int32.min`, far below any prefix-trie parent.
+    static func exactUserParent(_ index: Int) -> Int32 {
+        index == 0 ? exactUserParent : Int32.min + Int32(index)
+    }
     /// Prefix-trie nodes are edge parents numbered below `prefixBase`, apart from topic nodes.
     static let prefixBase: Int32 = -16
 
@@ -15,8 +22,12 @@ package struct TrieLayout {
     private(set) var keys: [UInt8] = []
     /// The rules that end at each node that has any.
     private(set) var explanations: [Int32: NodeRules] = [:]
-    /// The prefix byte trie's nodes: each one's topic trie, where a `prefix%` selector ends.
+    /// The prefix byte tries' nodes: each one's topic trie, where a `prefix%` selector ends.
     private(set) var prefixTargets: [Int32] = []
+    /// The `%{name}` children of every node that has any, a run per node ended by -1.
+    private(set) var attributeEdges: [AttributeEdge] = []
+    /// Attribute names in `%{name}` levels, numbered as `AttributeEdge.attribute`.
+    private(set) var attributeIDs: [String: Int32] = [:]
 
     mutating func addEdge(parent: Int32, key: some Collection<UInt8>, child: Int32) {
         edges.append(EdgeTable.Edge(parent: parent, keyStart: keys.count, keyCount: key.count, child: child))
@@ -33,7 +44,7 @@ package struct TrieLayout {
 
         var node = TrieNode()
         node.inlineEdges = inline ? UInt8(literals.count) : 0
-        node.hashedEdges = !inline
+        node.options = inline ? 0 : TrieNode.hashedEdgesBit
         var rules = NodeRules()
         if let atEnd = builder.atEnd {
             rules.atEnd = atEnd.rules
@@ -47,6 +58,15 @@ package struct TrieLayout {
         node.plus = builder.plus.map { add($0) } ?? TrieNode.none
         node.username = builder.username.map { add($0) } ?? TrieNode.none
         node.clientID = builder.clientID.map { add($0) } ?? TrieNode.none
+        if !builder.attributes.isEmpty {
+            node.options |= TrieNode.attributeEdgesBit
+            let children = builder.attributes.sorted { $0.key < $1.key }.map { name, child in
+                AttributeEdge(attribute: attributeID(name), child: add(child))
+            }
+            addEdge(parent: id, key: TrieNode.attributeEdgesKey, child: Int32(attributeEdges.count))
+            attributeEdges += children
+            attributeEdges.append(AttributeEdge(attribute: -1, child: TrieNode.none))
+        }
         store(node, at: Int(id))
 
         for (index, (literal, child)) in literals.enumerated() {
@@ -77,13 +97,22 @@ package struct TrieLayout {
         cells.withUnsafeMutableBytes { $0.storeBytes(of: value, toByteOffset: cell * MemoryLayout<TrieCell>.stride, as: T.self) }
     }
 
-    /// Adds the byte trie of `prefix%` selectors; its root is `prefixParent(0)`.
-    mutating func addPrefixes(_ tries: [String: TopicTrieBuilder]) {
-        guard !tries.isEmpty else { return }
-        prefixTargets = [TrieNode.none]
+    private mutating func attributeID(_ name: String) -> Int32 {
+        if let id = attributeIDs[name] { return id }
+        let id = Int32(attributeIDs.count)
+        attributeIDs[name] = id
+        return id
+    }
+
+    /// Adds a byte trie of `prefix%` selectors and returns its root, an index of `prefixTargets`
+    /// whose edges hang from `prefixParent(root)`; -1 when there are none.
+    mutating func addPrefixes(_ tries: [String: TopicTrieBuilder]) -> Int {
+        guard !tries.isEmpty else { return -1 }
+        let root = prefixTargets.count
+        prefixTargets.append(TrieNode.none)
         var children: [Int: [UInt8: Int]] = [:]
         for (prefix, builder) in tries {
-            var current = 0
+            var current = root
             for byte in prefix.utf8 {
                 if let next = children[current]?[byte] {
                     current = next
@@ -98,6 +127,7 @@ package struct TrieLayout {
             let target = add(builder)
             prefixTargets[current] = target
         }
+        return root
     }
 }
 

@@ -22,8 +22,19 @@ struct TrieNode {
     var belowFlags: UInt8 = 0
     /// How many `InlineEdge`s follow the node (two cells each).
     var inlineEdges: UInt8 = 0
-    var hashedEdges = false
+    /// `hashedEdgesBit`, `attributeEdgesBit`.
+    var options: UInt8 = 0
 
+    /// The literal children are in the `EdgeTable`.
+    static let hashedEdgesBit: UInt8 = 1
+    /// The node has `%{name}` children: the `EdgeTable` maps `(node, attributeEdgesKey)` to the
+    /// first of their `AttributeEdge`s in `CompiledACL.attributeEdges`.
+    static let attributeEdgesBit: UInt8 = 2
+    /// A key that is never a topic level (validated topics hold no NUL).
+    static let attributeEdgesKey: [UInt8] = [0]
+
+    var hashedEdges: Bool { options & Self.hashedEdgesBit != 0 }
+    var hasAttributeEdges: Bool { options & Self.attributeEdgesBit != 0 }
     var hasAtEnd: Bool { atEndFlags != 0 }
     var hasBelow: Bool { belowFlags != 0 }
 }
@@ -40,13 +51,20 @@ struct InlineEdge {
     var reserved: UInt32 = 0
 }
 
+/// One `%{name}` child of a node; a node's run of them ends with `attribute == -1`.
+struct AttributeEdge {
+    /// Index into `CompiledACL.attributeNames`, or -1 at the end of a run.
+    var attribute: Int32
+    var child: Int32
+}
+
 /// A 16-byte unit of the node buffer.
 struct TrieCell {
     var low: UInt64 = 0
     var high: UInt64 = 0
 }
 
-extension UnsafeMutableBufferPointer where Element == TrieCell {
+extension UnsafeBufferPointer where Element == TrieCell {
     @inline(__always)
     func node(_ id: Int32) -> TrieNode {
         UnsafeRawPointer(baseAddress!).load(fromByteOffset: Int(id) &* 16, as: TrieNode.self)

@@ -5,14 +5,19 @@
 /// request has no more levels (`a/` has two levels, the second one empty).
 struct TrieWalker {
     private let edges: EdgeTable
-    private let cells: UnsafeMutableBufferPointer<TrieCell>
-    private let keys: UnsafeMutableBufferPointer<UInt8>
+    private let cells: UnsafeBufferPointer<TrieCell>
+    private let keys: UnsafeBufferPointer<UInt8>
     /// The topic or filter, without any `$share/<group>/` prefix.
     private let text: UnsafeBufferPointer<UInt8>
     private let leadingDollar: Bool
     /// The username and client id, or nil where the value cannot be substituted for a placeholder.
     private let username: UnsafeBufferPointer<UInt8>?
     private let clientID: UnsafeBufferPointer<UInt8>?
+    /// The user's attributes, for `%{name}` levels; `attributeNames` numbers them as the trie does.
+    private let attributes: [String: [String]]
+    private let attributeNames: [String]
+    private let attributeEdges: UnsafeBufferPointer<AttributeEdge>
+    private let attributeEdgesKey: UnsafeBufferPointer<UInt8>
     private let accessBit: UInt8
     /// When false the walk only needs the verdict and stops at the first deny.
     private let collect: Bool
@@ -27,10 +32,15 @@ struct TrieWalker {
         text: UnsafeBufferPointer<UInt8>,
         username: UnsafeBufferPointer<UInt8>?,
         clientID: UnsafeBufferPointer<UInt8>?,
+        attributes: UserAttributes,
         access: Access,
         collect: Bool
     ) {
         self.edges = acl.edges
+        self.attributes = attributes.values
+        self.attributeNames = acl.attributeNames
+        self.attributeEdges = acl.attributeEdges.elements
+        self.attributeEdgesKey = acl.attributeEdgesKey.elements
         self.cells = acl.cells.elements
         self.keys = acl.keys.elements
         self.text = text
@@ -109,6 +119,9 @@ struct TrieWalker {
         if node.clientID >= 0 {
             placeholder(clientID, node.clientID, start, end, denyOnly) { $0.match($1, at: $2, denyOnly: $3) }
         }
+        if node.hasAttributeEdges {
+            attributeLevels(id, start, end, plusLevel: false, denyOnly) { $0.match($1, at: $2, denyOnly: $3) }
+        }
     }
 
     /// Subscribe: visits every rule whose pattern covers the requested filter (subsumption).
@@ -128,6 +141,9 @@ struct TrieWalker {
             // placeholder is read as `+` for deny rules, which does.
             if node.username >= 0, username == nil { cover(node.username, at: end + 1, denyOnly: true) }
             if node.clientID >= 0, clientID == nil { cover(node.clientID, at: end + 1, denyOnly: true) }
+            if node.hasAttributeEdges {
+                attributeLevels(id, start, end, plusLevel: true, denyOnly) { $0.cover($1, at: $2, denyOnly: $3) }
+            }
             return
         }
         let child = literalChild(node, id, start, end)
@@ -139,6 +155,50 @@ struct TrieWalker {
         }
         if node.clientID >= 0 {
             placeholder(clientID, node.clientID, start, end, denyOnly) { $0.cover($1, at: $2, denyOnly: $3) }
+        }
+        if node.hasAttributeEdges {
+            attributeLevels(id, start, end, plusLevel: false, denyOnly) { $0.cover($1, at: $2, denyOnly: $3) }
+        }
+    }
+
+    /// Continues below each `%{name}` child of node `id`: one probe finds the node's run of
+    /// attribute edges, so only the names used at this node are tried. A usable value equal to
+    /// the level matches it; with no usable value the level is read as `+` for deny rules only.
+    /// A `+` in a filter (`plusLevel`) is covered only by that reading, never by a value.
+    private mutating func attributeLevels(
+        _ id: Int32,
+        _ start: Int,
+        _ end: Int,
+        plusLevel: Bool,
+        _ denyOnly: Bool,
+        _ next: (inout TrieWalker, Int32, Int, Bool) -> Void
+    ) {
+        var index = Int(edges.child(of: id, key: attributeEdgesKey))
+        let level = UnsafeBufferPointer(rebasing: text[start..<end])
+        while index >= 0 {
+            let edge = attributeEdges[index]
+            guard edge.attribute >= 0 else { return }
+            index += 1
+            var usable = false
+            var equal = false
+            for value in attributes[attributeNames[Int(edge.attribute)]] ?? [] {
+                let compared: Bool? = value.withBytes { bytes in
+                    guard PlaceholderValue.isSubstitutable(bytes) else { return nil }
+                    return !plusLevel && bytes.count == level.count && bytes.elementsEqual(level)
+                }
+                guard let compared else { continue }
+                usable = true
+                if compared {
+                    equal = true
+                    break
+                }
+                if plusLevel { break }
+            }
+            if equal {
+                next(&self, edge.child, end + 1, denyOnly)
+            } else if !usable {
+                next(&self, edge.child, end + 1, true)
+            }
         }
     }
 

@@ -6,6 +6,7 @@
 ///   then the topic is one word, as in Mosquitto.
 ///   Mosquitto substitutes nothing in `topic` lines, so a placeholder there is an error.
 /// - `pattern [read|write|readwrite|deny] TOPIC`: every client; `%u` and `%c` as whole levels.
+///   Attribute placeholders (`%{name}`) belong to `acl.rules` only and are an error here.
 /// - Blank lines and lines starting with `#` are skipped. A topic is the rest of its line.
 package enum ACLFileParser {
     package struct Result: Sendable {
@@ -65,7 +66,7 @@ package enum ACLFileParser {
             }
             topic = rest
         }
-        let pattern = try TopicPattern(parsing: String(topic), placeholders: placeholders)
+        let pattern = try TopicPattern(parsing: String(topic), placeholders: placeholders, attributes: false)
         return ACLRule(selector: selector, pattern: pattern, permission: permission, source: location)
     }
 }

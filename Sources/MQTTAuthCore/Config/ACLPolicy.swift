@@ -10,13 +10,15 @@ import Foundation
 ///  "superusers": ["ops"],
 ///  "rules": [{"user": "%", "topic": "users/%u/#", "permission": "pubsub"},
 ///            {"clients": "anonymous", "topic": "public/#", "permission": "subscribe"},
-///            {"clients": "all", "topic": "devices/%c/in", "permission": "subscribe"}]}
+///            {"clients": "all", "topic": "devices/%c/in", "permission": "subscribe"},
+///            {"user": "%", "topic": "orgs/%{org}/#", "permission": "pubsub", "when": {"roles": "admin"}}]}
 /// ```
 ///
 /// `user` takes the config's selectors (`%`, a name, `prefix%`); `clients` stands for the two
 /// acl-file forms without one (`topic` lines of no user: anonymous clients; `pattern` lines:
 /// every client); an acl-file `topic` line holds no placeholder, so its topic reads the same
-/// either way. `version` is the SHA-256 of the document without it, written with sorted keys,
+/// either way. `when` is present only for rules with conditions, so a policy without
+/// attributes reads, and hashes, as it did before they existed. `version` is the SHA-256 of the document without it, written with sorted keys,
 /// so that daemons with the same rules serve the same version whatever their file names.
 package enum ACLPolicy {
     struct Document: Codable {
@@ -30,12 +32,17 @@ package enum ACLPolicy {
         var clients: String?
         var topic: String
         var permission: String
+        /// Attribute name → value; nil (left out) for a rule without conditions.
+        var when: [String: String]?
     }
 
     /// The policy's version and its JSON text.
     package static func encode(_ configuration: ACLConfiguration) -> (version: String, body: Data) {
         let rules = configuration.rules.map { rule -> Rule in
             var encoded = Rule(topic: rule.pattern.description, permission: rule.permission.description)
+            if !rule.conditions.isEmpty {
+                encoded.when = Dictionary(rule.conditions.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+            }
             switch rule.selector {
             case .anyUser, .exact, .prefix: encoded.user = rule.selector.description
             case .anonymous: encoded.clients = "anonymous"
@@ -78,7 +85,17 @@ package enum ACLPolicy {
                 throw RuleError("\(source): unknown permission '\(rule.permission.printable)'")
             }
             let pattern = try TopicPattern(parsing: rule.topic)
-            rules.append(ACLRule(selector: selector, pattern: pattern, permission: permission, source: source))
+            var conditions: [AttributeCondition] = []
+            if let when = rule.when {
+                if when.isEmpty { throw RuleError("\(source): when holds no condition") }
+                for (name, value) in when {
+                    guard AttributeName.isValid(name) else {
+                        throw RuleError("\(source): '\(name.printable)' in when is not an attribute name")
+                    }
+                    conditions.append(AttributeCondition(name: name, value: value))
+                }
+            }
+            rules.append(ACLRule(selector: selector, pattern: pattern, permission: permission, conditions: conditions, source: source))
         }
         if document.superusers.contains(where: \.isEmpty) { throw RuleError("the policy names an empty superuser") }
         let configuration = ACLConfiguration(superusers: document.superusers, rules: rules)

@@ -25,7 +25,8 @@ extension ACLCheckCommand {
         guard let topic, let access else {
             preconditionFailure("validate() requires --topic and --access for a single check")
         }
-        let request = CheckRequest(user: user, clientID: clientID, topic: topic, access: access.access)
+        let request = CheckRequest(user: user, clientID: clientID, topic: topic, access: access.access,
+                                   attributes: (try? CheckRequest.attributes(attributes)) ?? .none)
         let decision = request.decide(with: acl)
         io.outputLine(json ? request.json(decision) : decision.description)
         return decision.isAllowed ? .ok : .denied

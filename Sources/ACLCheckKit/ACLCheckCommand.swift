@@ -15,8 +15,9 @@ package struct ACLCheckCommand: ParsableCommand {
         discussion: """
             Exit status: 0 allow, 1 deny, 2 bad usage or a bad configuration.
             --batch reads lines of access<TAB>user<TAB>clientid<TAB>topic (user and client id may \
-            be empty); blank lines and lines starting with '#' are skipped. It prints one line per \
-            case and exits 0, or 2 naming the first malformed line.
+            be empty), and an optional fifth field of attributes, name=value;name=value; blank \
+            lines and lines starting with '#' are skipped. It prints one line per case and exits \
+            0, or 2 naming the first malformed line.
             """
     )
 
@@ -35,6 +36,9 @@ package struct ACLCheckCommand: ParsableCommand {
     @Option(help: "publish, subscribe or read.", transform: CheckAccess.option)
     package var access: CheckAccess?
 
+    @Option(name: .customLong("attr"), help: "An attribute of the user, name=value; repeat it for more values or names.")
+    package var attributes: [String] = []
+
     @Flag(help: "Print the decision as JSON.")
     package var json = false
 
@@ -47,15 +51,20 @@ package struct ACLCheckCommand: ParsableCommand {
     package init() {}
 
     package func validate() throws {
-        let single = user != nil || clientID != nil || topic != nil || access != nil
+        let single = user != nil || clientID != nil || topic != nil || access != nil || !attributes.isEmpty
         if lint, batch != nil { throw ValidationError("--lint and --batch cannot be combined") }
         if lint || batch != nil {
             if single {
-                throw ValidationError("--user, --clientid, --topic and --access go with a single check, not --lint or --batch")
+                throw ValidationError("--user, --clientid, --topic, --access and --attr go with a single check, not --lint or --batch")
             }
             return
         }
         guard topic != nil else { throw ValidationError("missing --topic (or use --batch or --lint)") }
         guard access != nil else { throw ValidationError("missing --access publish|subscribe|read") }
+        do {
+            _ = try CheckRequest.attributes(attributes)
+        } catch {
+            throw ValidationError("--attr: \(error)")
+        }
     }
 }

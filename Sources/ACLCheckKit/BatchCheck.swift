@@ -44,8 +44,10 @@ package struct BatchCheck {
         return .ok
     }
 
-    /// Parses `access<TAB>user<TAB>clientid<TAB>topic` lines; the topic is the rest of the line.
-    /// Blank lines and lines starting with `#` are skipped.
+    /// Parses `access<TAB>user<TAB>clientid<TAB>topic[<TAB>attributes]` lines, attributes as
+    /// `name=value;name=value`. The topic is the rest of the line, tabs included, unless its
+    /// last tab-separated part reads as attributes: then that part is the attributes. Blank
+    /// lines and lines starting with `#` are skipped.
     package static func parse(_ text: String, name: String) throws(ConfigDiagnostic) -> [CheckRequest] {
         var requests: [CheckRequest] = []
         let lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
@@ -54,15 +56,22 @@ package struct BatchCheck {
             if line.utf8.last == UInt8(ascii: "\r") { line = line.dropLast() }
             let blank = line.utf8.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
             if blank || line.hasPrefix("#") { continue }
-            let fields = line.utf8.split(separator: UInt8(ascii: "\t"), maxSplits: 3, omittingEmptySubsequences: false)
+            var fields = line.utf8.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
                 .map { String(Substring($0)) }
-            guard fields.count == 4 else {
+            guard fields.count >= 4 else {
                 throw ConfigDiagnostic(
                     file: name,
                     line: offset + 1,
                     "expected 4 tab-separated fields (access, user, clientid, topic), found \(fields.count)"
                 )
             }
+            var attributes = UserAttributes.none
+            if fields.count > 4, let last = fields.last, !last.isEmpty,
+               let read = try? CheckRequest.attributes(last.split(separator: ";", omittingEmptySubsequences: false)) {
+                attributes = read
+                fields.removeLast()
+            }
+            fields = Array(fields[..<3]) + [fields[3...].joined(separator: "\t")]
             guard let access = CheckAccess(rawValue: fields[0]) else {
                 throw ConfigDiagnostic(
                     file: name,
@@ -70,7 +79,8 @@ package struct BatchCheck {
                     "access must be publish, subscribe or read, not '\(fields[0].printable)'"
                 )
             }
-            requests.append(CheckRequest(user: fields[1], clientID: fields[2], topic: fields[3], access: access.access))
+            requests.append(CheckRequest(user: fields[1], clientID: fields[2], topic: fields[3], access: access.access,
+                                         attributes: attributes))
         }
         return requests
     }

@@ -155,7 +155,8 @@ final class AuthPlugin {
         let clientID = Self.string(mosquitto_client_id(event.client))
         let topicText = String(cString: topic)
         if let acl {
-            let allowed = acl.isAllowed(user: username, clientID: clientID, topic: topicText, access: access)
+            let attributes = sessionAttributes[UInt(bitPattern: event.client)] ?? .none
+            let allowed = acl.isAllowed(user: username, clientID: clientID, topic: topicText, access: access, attributes: attributes)
             return allowed ? BrokerResult.success : BrokerResult.aclDenied
         }
         if let sync {

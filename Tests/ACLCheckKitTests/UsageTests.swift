@@ -12,7 +12,7 @@ struct UsageTests {
         try workspace.writeStandardConfig()
     }
 
-    static let usage = "Usage: aclcheck --config <config> [--user <user>] [--clientid <clientid>] [--topic <topic>] [--access <access>] [--json] [--batch <batch>] [--lint]"
+    static let usage = "Usage: aclcheck --config <config> [--user <user>] [--clientid <clientid>] [--topic <topic>] [--access <access>] [--attr <attr> ...] [--json] [--batch <batch>] [--lint]"
     static let seeHelp = "  See 'aclcheck --help' for more information."
     static let accessHelp = "Help:  --access <access>  publish, subscribe or read."
 
@@ -38,8 +38,8 @@ struct UsageTests {
         (["--user", "bob", "--topic", "users/bob/x", "--access"], "Error: Missing value for '--access <access>'"),
         (["--user", "bob", "--topic", "users/bob/x", "--access", "publish", "--bogus"], "Error: Unknown option '--bogus'"),
         (["--user", "bob", "--access", "publish"], "Error: missing --topic (or use --batch or --lint)"),
-        (["--lint", "--user", "bob"], "Error: --user, --clientid, --topic and --access go with a single check, not --lint or --batch"),
-        (["--batch", "-", "--topic", "x"], "Error: --user, --clientid, --topic and --access go with a single check, not --lint or --batch"),
+        (["--lint", "--user", "bob"], "Error: --user, --clientid, --topic, --access and --attr go with a single check, not --lint or --batch"),
+        (["--batch", "-", "--topic", "x"], "Error: --user, --clientid, --topic, --access and --attr go with a single check, not --lint or --batch"),
         (["--lint", "--batch", "-"], "Error: --lint and --batch cannot be combined"),
     ])
     func badUsageFails(_ arguments: [String], _ message: String) {

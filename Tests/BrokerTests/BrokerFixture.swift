@@ -29,12 +29,14 @@ final class BrokerFixture {
     private let http = HTTPClient(eventLoopGroupProvider: .singleton)
     let daemonYAML: String
     let mqttLogin: Bool
+    let providerYAML: String
 
     /// Writes the config with `rules` (YAML list items) and starts the daemon, then the broker.
     /// `daemonYAML` is added to the daemon's config (top-level keys: the plugin reads only the
     /// rules).
     /// `mqttLogin` lets clients connect with the provider's access token as their password.
-    init(rules: String, superusers: [String] = [], pluginOptions: [String: String] = [:], exampleBroker: Bool = false, startBroker: Bool = true, daemonYAML: String = "", mqttLogin: Bool = false) throws {
+    /// `providerYAML` holds more keys of the provider (e.g. `attributes: {...}`).
+    init(rules: String, superusers: [String] = [], pluginOptions: [String: String] = [:], exampleBroker: Bool = false, startBroker: Bool = true, daemonYAML: String = "", mqttLogin: Bool = false, providerYAML: String = "") throws {
         folder = try TempFolder("broker")
         configPath = folder.path + "/mqtt-authd.yml"
         daemonPort = try FreePort.next()
@@ -42,6 +44,7 @@ final class BrokerFixture {
         webSocketPort = try FreePort.next()
         self.daemonYAML = daemonYAML
         self.mqttLogin = mqttLogin
+        self.providerYAML = providerYAML
         try writeConfig(rules: rules, superusers: superusers)
         try startDaemon()
         guard startBroker else { return }
@@ -67,6 +70,7 @@ final class BrokerFixture {
                 project_url: "\(Self.projectURL)"
                 jwt_secret: "\(Self.secret)"
                 mqtt_login: \(mqttLogin)
+                \(providerYAML)
             \(daemonYAML)
             superusers: [\(list)]
             acl:
@@ -143,12 +147,11 @@ final class BrokerFixture {
         )
     }
 
-    /// Exchanges a fresh token for `subject` for MQTT credentials, as an app backend does.
-    func credential(subject: String, ttl: Int? = nil) async throws -> Credential {
-        let token = try await DevToken.mint(
-            secret: Array(Self.secret.utf8), issuer: Self.projectURL + "/auth/v1", subject: subject,
-            email: "\(subject)@example.com", ttl: 3600, now: Date()
-        )
+    /// Exchanges a fresh token for `subject` (or `token`) for MQTT credentials, as an app
+    /// backend does.
+    func credential(subject: String, ttl: Int? = nil, token given: String? = nil) async throws -> Credential {
+        var token = given ?? ""
+        if given == nil { token = try await self.token(subject: subject) }
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(daemonPort)/v2/tokens/exchange")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")

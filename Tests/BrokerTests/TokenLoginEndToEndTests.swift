@@ -80,3 +80,58 @@ struct TokenLoginEndToEndTests {
         #expect(MQTTTestClient(id: "t-again").connect(port: fixture.tcpPort, username: alice, password: token) == MQTTTestClient.notAuthorised)
     }
 }
+
+/// Rules on attributes from token claims (README "Attributes"), on the real broker: the
+/// plugin decides with each connection's attributes from the daemon's `/mqtt/auth` answer.
+@Suite("Mosquitto: rules on attributes", .serialized)
+struct AttributeRulesEndToEndTests {
+    /// A Supabase access token for `subject` whose `app_metadata` names its org and roles.
+    static func token(subject: String, org: String, roles: [String]) -> String {
+        func part(_ bytes: some DataProtocol) -> String {
+            Data(bytes).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        }
+        let now = Int(Date().timeIntervalSince1970)
+        let claims: [String: Any] = [
+            "iss": BrokerFixture.projectURL + "/auth/v1", "sub": subject, "aud": "authenticated", "role": "authenticated",
+            "exp": now + 3600, "iat": now, "app_metadata": ["org_id": org, "roles": roles],
+        ]
+        let input = part(Data(#"{"alg":"HS256","typ":"JWT"}"#.utf8)) + "." + part(try! JSONSerialization.data(withJSONObject: claims))
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: SymmetricKey(data: Data(BrokerFixture.secret.utf8)))
+        return input + "." + part(Data(mac))
+    }
+
+    @Test("two users of org acme talk on orgs/acme/#; globex cannot subscribe there; the admin subtree is for admins")
+    func orgsAndRoles() async throws {
+        // A deny wins over every grant, for admins too; the admin-only subtree is a `when` grant.
+        let fixture = try BrokerFixture(
+            rules: """
+                - {user: "%", topic: "orgs/%{org}/#", permission: pubsub}
+                - {user: "%", topic: "orgs/%{org}/secret/#", permission: deny}
+                - {user: "%", topic: "admin/%{org}/#", permission: pubsub, when: {roles: admin}}
+                """,
+            mqttLogin: true,
+            providerYAML: "attributes: {org: app_metadata.org_id, roles: app_metadata.roles}")
+        let aliceID = UUID().uuidString.lowercased(), bobID = UUID().uuidString.lowercased(), carolID = UUID().uuidString.lowercased()
+        // Alice exchanges her token; Bob and Carol connect with theirs.
+        let alice = try await fixture.credential(subject: aliceID, token: Self.token(subject: aliceID, org: "acme", roles: ["admin"]))
+        let bobToken = Self.token(subject: bobID, org: "acme", roles: ["dev"])
+        let carolToken = Self.token(subject: carolID, org: "globex", roles: ["admin"])
+        let aliceClient = try fixture.connectedClient("attr-alice", alice)
+        let bobClient = MQTTTestClient(id: "attr-bob")
+        let carolClient = MQTTTestClient(id: "attr-carol")
+        #expect(bobClient.connect(port: fixture.tcpPort, username: bobID, password: bobToken) == 0)
+        #expect(carolClient.connect(port: fixture.tcpPort, username: carolID, password: carolToken) == 0)
+
+        #expect(bobClient.subscribe("orgs/acme/#") == 1)
+        #expect(aliceClient.publish("orgs/acme/chat", "hello bob"))
+        #expect(bobClient.waitForMessage(on: "orgs/acme/chat")?.payload == "hello bob")
+        #expect(carolClient.subscribe("orgs/acme/#") == MQTTTestClient.refused, "globex is not acme")
+        #expect(carolClient.subscribe("orgs/globex/#") == 1)
+        #expect(aliceClient.subscribe("orgs/acme/secret/#") == MQTTTestClient.refused, "a deny wins, admins included")
+        #expect(aliceClient.subscribe("admin/acme/#") == 1, "alice is an admin of acme")
+        #expect(bobClient.subscribe("admin/acme/#") == MQTTTestClient.refused, "bob is not an admin")
+        #expect(carolClient.subscribe("admin/acme/#") == MQTTTestClient.refused, "carol is an admin of globex, not acme")
+        #expect(aliceClient.isConnected && bobClient.isConnected && carolClient.isConnected)
+    }
+}

@@ -131,7 +131,7 @@ struct DaemonConfigurationTests {
             "11: provider 'p2' (firebase) needs project_id",
             "13: 'project_url' is not a key of type firebase",
             "17: jwt_secret: environment variable MISSING_SECRET is not set",
-            "18: unknown key 'usernme' in a provider (known keys: algorithms, allow_anonymous, audience, authorized_parties, credential_ttl, domain, enabled, frontend_api, issuer, jwks_file, jwks_url, jwt_secret, jwt_secret_file, name, project_id, project_url, type, username)",
+            "18: unknown key 'usernme' in a provider (known keys: algorithms, allow_anonymous, attributes, audience, authorized_parties, credential_ttl, domain, enabled, frontend_api, issuer, jwks_file, jwks_url, jwt_secret, jwt_secret_file, mqtt_login, name, project_id, project_url, type, username)",
             "16: project_url must be an http(s) URL, not 'ftp://x'",
             "19: credentials.max_ttl must be a whole number from 1 to 31536000, not '-1'",
             "20: broker.response_body must be json or text, not 'xml'",

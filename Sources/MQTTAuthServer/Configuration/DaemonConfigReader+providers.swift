@@ -243,7 +243,7 @@ extension DaemonConfigReader {
         var declarations: [ClaimAttributes.Declaration] = []
         for (name, keyNode, value) in nodes {
             guard let path = string(value, "attribute '\(name.printable)'") else { continue }
-            guard Self.isAttributeName(name) else {
+            guard AttributeName.isValid(name) else {
                 error(keyNode, "attribute name '\(name.printable)' must be lower-case letters, digits and '_', not starting with a digit")
                 continue
             }
@@ -261,10 +261,6 @@ extension DaemonConfigReader {
         return declarations
     }
 
-    static func isAttributeName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, first == "_" || ("a"..."z").contains(first) else { return false }
-        return name.unicodeScalars.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || ("0"..."9").contains($0) }
-    }
 
     /// Letters, digits, `-` and `_` only: what a Firebase project id or a host name's labels hold.
     private static func isPlainName(_ text: String) -> Bool {

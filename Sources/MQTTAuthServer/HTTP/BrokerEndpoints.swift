@@ -203,7 +203,9 @@ struct BrokerEndpoints: Sendable {
         let topic = try request.required(request.topic, "topic")
         let access = try request.access()
         let username = request.username.flatMap { $0.isEmpty ? nil : $0 }
-        let allowed = runtime.acl.isAllowed(user: username, clientID: request.clientID, topic: topic, access: access)
+        // The user's stored attributes, from their latest exchange or token login.
+        let attributes = username.map { store.attributes(of: $0) } ?? .none
+        let allowed = runtime.acl.isAllowed(user: username, clientID: request.clientID, topic: topic, access: access, attributes: attributes)
         return Verdict(allowed: allowed, reason: allowed ? "" : "not allowed")
     }
 

@@ -78,7 +78,9 @@ struct EMQXController<Context: RemoteAddressRequestContext>: Sendable {
         default: throw APIError.invalidRequest("action must be publish or subscribe")
         }
         let username = body.username.flatMap { $0.isEmpty ? nil : $0 }
-        let allowed = endpoints.runtime.current.acl.isAllowed(user: username, clientID: body.clientid, topic: topic, access: access)
+        let attributes = username.map { endpoints.store.attributes(of: $0) } ?? .none
+        let allowed = endpoints.runtime.current.acl.isAllowed(
+            user: username, clientID: body.clientid, topic: topic, access: access, attributes: attributes)
         return ["result": .string(allowed ? "allow" : "deny")]
     }
 }

@@ -16,21 +16,8 @@ struct AttributeConfigTests {
 
         """
 
-    /// Loads `yaml` (with optional extra files) and returns every diagnostic as `line: message`.
     private func errors(_ yaml: String, files: [String: String] = [:]) throws -> [String] {
-        let folder = try TempFolder()
-        for (name, text) in files { try folder.write(name, text) }
-        let config = try folder.write("c.yml", yaml)
-        do {
-            _ = try ACLConfiguration.load(path: config)
-        } catch {
-            return error.diagnostics.map { diagnostic in
-                let file = diagnostic.location.file == config ? "c.yml" : diagnostic.location.file
-                return "\(file):\(diagnostic.location.line.map(String.init) ?? "-"): \(diagnostic.message)"
-            }
-        }
-        Issue.record("expected configuration errors")
-        return []
+        try ACLConfigErrors.of(yaml, files: files.mapValues { Data($0.utf8) })
     }
 
     @Test func loadsAttributeRulesAndTheDeclaredNames() throws {

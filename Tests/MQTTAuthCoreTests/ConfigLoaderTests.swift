@@ -42,21 +42,8 @@ struct ConfigLoaderTests {
         #expect(!loaded.compile().isAllowed(user: "u", clientID: nil, topic: "a", access: .publish))
     }
 
-    /// Loads `yaml` (with optional extra files) and returns every diagnostic as `line: message`.
     private func errors(_ yaml: String, files: [String: Data] = [:]) throws -> [String] {
-        let folder = try TempFolder()
-        for (name, data) in files { try folder.write(name, data) }
-        let config = try folder.write("c.yml", yaml)
-        do {
-            _ = try ACLConfiguration.load(path: config)
-        } catch {
-            return error.diagnostics.map { diagnostic in
-                let file = diagnostic.location.file == config ? "c.yml" : diagnostic.location.file
-                return "\(file):\(diagnostic.location.line.map(String.init) ?? "-"): \(diagnostic.message)"
-            }
-        }
-        Issue.record("expected configuration errors")
-        return []
+        try ACLConfigErrors.of(yaml, files: files)
     }
 
     @Test func reportsEveryRuleErrorWithItsLine() throws {
@@ -146,5 +133,26 @@ struct ConfigLoaderTests {
         } catch {
             #expect(error.description == "/nonexistent/c.yml: cannot read file: no such file")
         }
+    }
+}
+
+/// ACL configurations written to a fresh folder and loaded, for the suites that expect errors.
+enum ACLConfigErrors {
+    /// Loads `yaml` (with optional extra files) and returns every diagnostic as
+    /// `file:line: message`, the configuration itself named `c.yml`.
+    static func of(_ yaml: String, files: [String: Data] = [:]) throws -> [String] {
+        let folder = try TempFolder()
+        for (name, data) in files { try folder.write(name, data) }
+        let config = try folder.write("c.yml", yaml)
+        do {
+            _ = try ACLConfiguration.load(path: config)
+        } catch {
+            return error.diagnostics.map { diagnostic in
+                let file = diagnostic.location.file == config ? "c.yml" : diagnostic.location.file
+                return "\(file):\(diagnostic.location.line.map(String.init) ?? "-"): \(diagnostic.message)"
+            }
+        }
+        Issue.record("expected configuration errors")
+        return []
     }
 }

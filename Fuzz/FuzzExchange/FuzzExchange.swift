@@ -9,7 +9,7 @@ import NIOCore
 // The token exchange's request decoder and the JWT verifier on arbitrary input: a body either
 // decodes or is a 4xx; a token string (the body's token, or the raw input) verifies only if it
 // is a well-signed token, which random input never is.
-let verifier = SupabaseTokenVerifier(
+let verifier = TokenVerifier(
     configuration: TokenVerifierConfiguration(
         issuer: "https://fuzz.supabase.co/auth/v1",
         hs256Secret: Array("fuzz-jwt-secret-0123456789abcdef0123".utf8),

@@ -110,7 +110,9 @@ struct IdleTimerTests {
             gaveUp.withLockedValue { $0 = true }
             channel.close(promise: nil)
         }
-        if let request { try await channel.writeAndFlush(ByteBuffer(string: request)) }
+        // On a loaded machine the idle timer may close the connection before the request is
+        // written: the server closed it either way, which is what is asked.
+        if let request { try? await channel.writeAndFlush(ByteBuffer(string: request)) }
         try await channel.closeFuture.get()
         timer.cancel()
         return !gaveUp.withLockedValue { $0 }

@@ -39,11 +39,6 @@ package final class TokenLogin: Sendable {
         return dots == 2 && password.utf8.starts(with: "eyJ".utf8)
     }
 
-    /// Whether some provider accepts tokens as passwords: only then are passwords inspected.
-    static func isOn(_ runtime: Runtime) -> Bool {
-        runtime.configuration.providers.contains { $0.mqttLogin && $0.enabled }
-    }
-
     /// The verdict for a token memory knows, or nil when it must be checked.
     func remembered(token: String, username: String, runtime: Runtime, now: Date) -> BrokerEndpoints.Verdict? {
         let digest = SHA256.hash(data: Data(token.utf8))

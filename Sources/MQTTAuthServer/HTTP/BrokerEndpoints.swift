@@ -167,7 +167,7 @@ struct BrokerEndpoints: Sendable {
 
     /// What memory decides of a username and password, or what must be looked up.
     func authStep(username: String, password: String, _ runtime: Runtime) -> AuthStep {
-        if TokenLogin.isOn(runtime), TokenLogin.looksLikeToken(password) {
+        if runtime.acceptsTokenLogins, TokenLogin.looksLikeToken(password) {
             if let known = tokenLogin.remembered(token: password, username: username, runtime: runtime, now: now()) {
                 return .decided(known)
             }

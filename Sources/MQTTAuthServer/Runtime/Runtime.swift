@@ -10,6 +10,9 @@ package final class Runtime: Sendable {
     package let providers: [String: ProviderRuntime]
     /// `GET /v2/policy`'s body and version (`ACLPolicy`), made once per configuration.
     package let policy: (version: String, body: Data)
+    /// Whether an enabled provider takes its tokens as MQTT passwords (`TokenLogin`): decided
+    /// once per configuration, not per `/mqtt/auth` request.
+    package let acceptsTokenLogins: Bool
 
     package init(
         configuration: DaemonConfiguration,
@@ -19,6 +22,7 @@ package final class Runtime: Sendable {
         self.configuration = configuration
         self.acl = configuration.acl.compile()
         self.policy = ACLPolicy.encode(configuration.acl)
+        self.acceptsTokenLogins = configuration.providers.contains { $0.mqttLogin && $0.enabled }
         var providers: [String: ProviderRuntime] = [:]
         for provider in configuration.providers {
             let verifier = TokenVerifier(

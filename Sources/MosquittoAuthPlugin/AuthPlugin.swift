@@ -15,9 +15,10 @@ final class AuthPlugin {
     private var acl: CompiledACL?
     private var expiry = SessionExpiry()
     /// Each authenticated connection's attributes, from the daemon's `/mqtt/auth` answer
-    /// (README "Attributes"): what `local` and `synced` ACL checks decide with. Keyed by the
+    /// (README "Attributes"), resolved against the policy in force: what `local` and `synced`
+    /// ACL checks decide with. Keyed by the
     /// broker's client pointer, set at every authentication and dropped at disconnect.
-    private var sessionAttributes: [UInt: UserAttributes] = [:]
+    private var sessionAttributes: [UInt: ResolvedAttributes] = [:]
     /// `synced` mode: the policy fetches (`PolicySync`).
     private var sync: PolicySync?
 
@@ -134,7 +135,10 @@ final class AuthPlugin {
             if let expiresAt {
                 expiry.track(clientID: clientID, owner: UInt(bitPattern: event.client), expiresAt: expiresAt)
             }
-            sessionAttributes[UInt(bitPattern: event.client)] = attributes.values.isEmpty ? nil : attributes
+            // Resolved now, so that each ACL check only follows indexes; against the policy in
+            // force, and again on the first check after a reload (`ResolvedAttributes`).
+            sessionAttributes[UInt(bitPattern: event.client)] = attributes.values.isEmpty
+                ? nil : (acl?.resolve(attributes) ?? ResolvedAttributes(unresolved: attributes))
             return BrokerResult.success
         case .denied:
             sessionAttributes[UInt(bitPattern: event.client)] = nil
@@ -155,7 +159,11 @@ final class AuthPlugin {
         let clientID = Self.string(mosquitto_client_id(event.client))
         let topicText = String(cString: topic)
         if let acl {
-            let attributes = sessionAttributes[UInt(bitPattern: event.client)] ?? .none
+            var attributes = sessionAttributes[UInt(bitPattern: event.client)] ?? .none
+            if !attributes.isResolved(for: acl) {
+                attributes = acl.resolve(attributes.attributes)
+                sessionAttributes[UInt(bitPattern: event.client)] = attributes
+            }
             let allowed = acl.isAllowed(user: username, clientID: clientID, topic: topicText, access: access, attributes: attributes)
             return allowed ? BrokerResult.success : BrokerResult.aclDenied
         }

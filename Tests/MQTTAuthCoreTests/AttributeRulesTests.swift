@@ -143,6 +143,33 @@ struct AttributeRulesTests {
         #expect(acl.decide(user: "u", clientID: nil, topic: "orgs/x/y", access: .publish).reason == .noRuleMatched)
     }
 
+    @Test func resolvedAttributesBelongToOnePolicyAndAreResolvedAgainForAnother() throws {
+        let rules = [
+            try rule("%", "orgs/%{org}/#", .pubsub, line: 1),
+            ACLRule(selector: .anyUser, pattern: try TopicPattern(parsing: "admin/#"), permission: .pubsub,
+                    conditions: [AttributeCondition(name: "roles", value: "admin")], source: SourceLocation(file: "t", line: 2)),
+        ]
+        let first = CompiledACL(superusers: [], rules: rules)
+        let second = CompiledACL(superusers: [], rules: rules)
+        let attributes = UserAttributes(["org": ["a/b", "acme"], "roles": ["admin"]])
+        let resolved = first.resolve(attributes)
+        #expect(resolved.isResolved(for: first))
+        #expect(!resolved.isResolved(for: second))
+        #expect(ResolvedAttributes.none.isResolved(for: second))
+        #expect(!ResolvedAttributes(unresolved: attributes).isResolved(for: first))
+        #expect(resolved.attributes == attributes)
+        for acl in [first, second] {
+            for given in [resolved, ResolvedAttributes(unresolved: attributes)] {
+                // "a/b" cannot stand for a level; "acme" can, and the `when:` set holds.
+                #expect(acl.isAllowed(user: "u", clientID: nil, topic: "orgs/acme/x", access: .publish, attributes: given))
+                #expect(!acl.isAllowed(user: "u", clientID: nil, topic: "orgs/a/x", access: .publish, attributes: given))
+                #expect(acl.isAllowed(user: "u", clientID: nil, topic: "admin/x", access: .publish, attributes: given))
+                #expect(acl.decide(user: "u", clientID: nil, topic: "admin/x", access: .publish, attributes: given).isAllowed)
+            }
+        }
+        #expect(!first.isAllowed(user: "u", clientID: nil, topic: "admin/x", access: .publish, attributes: ResolvedAttributes.none))
+    }
+
     @Test func superusersAreAllowedWhateverTheirAttributes() throws {
         let acl = CompiledACL(superusers: ["ops"], rules: [
             ACLRule(selector: .anyUser, pattern: try TopicPattern(parsing: "#"), permission: .deny,

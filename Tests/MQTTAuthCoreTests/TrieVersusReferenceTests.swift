@@ -104,10 +104,12 @@ struct TrieVersusReferenceTests {
         var allowed = 0
         var attributeDecided = 0
         var disagreements: [String] = []
+        var previous: CompiledACL?
         for _ in 0..<60 {
             let rules = try (0..<Int.random(in: ruleCount, using: &random)).map { _ in try Self.randomRule(alphabet, &random) }
             let superusers = Int.random(in: 0..<5, using: &random) == 0 ? ["bob"] : []
             let acl = CompiledACL(superusers: superusers, rules: rules)
+            defer { previous = acl }
             let reference = ReferenceACL(superusers: superusers, rules: rules)
             for _ in 0..<300 {
                 let access = Self.pick([Access.publish, .read, .subscribe, .subscribe, .unsubscribe], &random)
@@ -118,15 +120,22 @@ struct TrieVersusReferenceTests {
                 let expected = reference.isAllowed(user: user, clientID: clientID, topic: topic, access: access, attributes: attributes)
                 let decision = acl.decide(user: user, clientID: clientID, topic: topic, access: access, attributes: attributes)
                 let fast = acl.isAllowed(user: user, clientID: clientID, topic: topic, access: access, attributes: attributes)
+                // Resolved ahead, as the plugin does per connection, and resolved against the
+                // previous policy, as a connection's attributes are just after a reload.
+                let resolved = acl.isAllowed(user: user, clientID: clientID, topic: topic, access: access,
+                                             attributes: acl.resolve(attributes))
+                let stale = acl.isAllowed(user: user, clientID: clientID, topic: topic, access: access,
+                                          attributes: (previous ?? acl).resolve(attributes))
                 compared += 1
                 if expected { allowed += 1 }
                 if case .rules(let deciding) = decision.reason,
                    deciding.contains(where: { !$0.conditions.isEmpty || !$0.pattern.attributeNames.isEmpty }) {
                     attributeDecided += 1
                 }
-                if decision.isAllowed != expected || fast != expected, disagreements.count < 10 {
+                if decision.isAllowed != expected || fast != expected || resolved != expected || stale != expected,
+                   disagreements.count < 10 {
                     let policy = rules.map(\.description).joined(separator: "; ")
-                    disagreements.append("\(access) user=\(user ?? "nil") client=\(clientID ?? "nil") attributes=\(attributes.values) topic=\(topic): reference \(expected), trie \(decision.isAllowed)/\(fast) — \(policy)")
+                    disagreements.append("\(access) user=\(user ?? "nil") client=\(clientID ?? "nil") attributes=\(attributes.values) topic=\(topic): reference \(expected), trie \(decision.isAllowed)/\(fast)/\(resolved)/\(stale) — \(policy)")
                 }
             }
         }

@@ -14,10 +14,15 @@ extension CompiledACL {
         access: Access,
         attributes: UserAttributes = .none
     ) -> Decision {
-        evaluate(user: user, clientID: clientID, topic: topic, access: access, attributes: attributes, collect: true)
+        evaluate(user: user, clientID: clientID, topic: topic, access: access, attributes: resolve(attributes), collect: true)
     }
 
-    /// The verdict alone, without allocating an explanation: the broker's per-message path.
+    /// `decide` with attributes resolved ahead (`resolve(_:)`).
+    package func decide(user: String?, clientID: String?, topic: String, access: Access, attributes: ResolvedAttributes) -> Decision {
+        evaluate(user: user, clientID: clientID, topic: topic, access: access, attributes: usable(attributes), collect: true)
+    }
+
+    /// The verdict alone, without allocating an explanation.
     package func isAllowed(
         user: String?,
         clientID: String?,
@@ -25,7 +30,13 @@ extension CompiledACL {
         access: Access,
         attributes: UserAttributes = .none
     ) -> Bool {
-        evaluate(user: user, clientID: clientID, topic: topic, access: access, attributes: attributes, collect: false).isAllowed
+        evaluate(user: user, clientID: clientID, topic: topic, access: access, attributes: resolve(attributes), collect: false).isAllowed
+    }
+
+    /// `isAllowed` with attributes resolved ahead (`resolve(_:)`): the broker's per-message
+    /// path, which resolves a client's attributes once when it connects.
+    package func isAllowed(user: String?, clientID: String?, topic: String, access: Access, attributes: ResolvedAttributes) -> Bool {
+        evaluate(user: user, clientID: clientID, topic: topic, access: access, attributes: usable(attributes), collect: false).isAllowed
     }
 
     private func evaluate(
@@ -33,7 +44,7 @@ extension CompiledACL {
         clientID: String?,
         topic: String,
         access: Access,
-        attributes: UserAttributes,
+        attributes: ResolvedAttributes,
         collect: Bool
     ) -> Decision {
         if access == .unsubscribe { return Decision(isAllowed: true, reason: .unsubscribe) }
@@ -50,7 +61,7 @@ extension CompiledACL {
         _ topic: UnsafeBufferPointer<UInt8>,
         _ user: UnsafeBufferPointer<UInt8>?,
         _ clientID: UnsafeBufferPointer<UInt8>?,
-        _ attributes: UserAttributes,
+        _ attributes: ResolvedAttributes,
         _ access: Access,
         _ collect: Bool
     ) -> Decision {

@@ -25,12 +25,10 @@ package struct CompiledACL: Sendable {
     let roots: SelectorRoots
     /// The roots of rules with `when:`, filed under their first condition (`ConditionalRoots`).
     let conditional: [AttributeCondition: [ConditionalRoots]]
-    /// The `%{name}` children of nodes (`TrieNode.attributeEdgesBit`).
-    let attributeEdges: FrozenBuffer<AttributeEdge>
     /// `AttributeEdge.attribute` → attribute name.
     let attributeNames: [String]
-    /// `TrieNode.attributeEdgesKey`, where the walker can point at it.
-    let attributeEdgesKey = FrozenBuffer(TrieNode.attributeEdgesKey)
+    /// Which policy this is, for `ResolvedAttributes`.
+    let identity = PolicyIdentity()
 
     /// The tries of one set of rules, by user selector; -1 where there is none.
     struct SelectorRoots: Sendable {
@@ -39,6 +37,8 @@ package struct CompiledACL: Sendable {
         var everyone = TrieNode.none
         /// The edge parent under which exact usernames lead to their tries.
         var exactUserParent = TrieLayout.exactUserParent
+        /// False when the set has no rules for exact usernames: the username is then not looked up.
+        var hasExactUsers = true
         /// The root of this set's username-prefix byte trie in `prefixTargets`, or -1.
         var prefixRoot = -1
     }
@@ -48,6 +48,8 @@ package struct CompiledACL: Sendable {
     struct ConditionalRoots: Sendable {
         let rest: [AttributeCondition]
         let roots: SelectorRoots
+        /// Numbers the sets, so that a user meeting one through several values counts it once.
+        let offset: Int
     }
 
     package init(superusers: some Sequence<String>, rules: [ACLRule]) {
@@ -63,7 +65,7 @@ package struct CompiledACL: Sendable {
         // Sorted so that the layout does not depend on dictionary order.
         for (offset, (conditions, builders)) in groups.filter({ !$0.key.isEmpty }).sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }).enumerated() {
             let roots = builders.add(to: &layout, index: offset + 1)
-            conditional[conditions[0], default: []].append(ConditionalRoots(rest: Array(conditions.dropFirst()), roots: roots))
+            conditional[conditions[0], default: []].append(ConditionalRoots(rest: Array(conditions.dropFirst()), roots: roots, offset: offset))
         }
         self.conditional = conditional
         self.cells = FrozenBuffer(layout.cells)
@@ -77,7 +79,6 @@ package struct CompiledACL: Sendable {
         self.superusers = EdgeTable(edges: superuserEdges, arena: FrozenBuffer(names))
         self.explanations = layout.explanations
         self.prefixTargets = layout.prefixTargets
-        self.attributeEdges = FrozenBuffer(layout.attributeEdges)
         var attributeNames = Array(repeating: "", count: layout.attributeIDs.count)
         for (name, id) in layout.attributeIDs { attributeNames[Int(id)] = name }
         self.attributeNames = attributeNames
@@ -89,18 +90,13 @@ package struct CompiledACL: Sendable {
     }
 
     /// Calls `body` with the root of each trie whose selector matches `user` (nil: no username)
-    /// and whose `when:` conditions `attributes` meet.
+    /// and whose `when:` conditions the user meets (`attributes` resolved against this policy).
     @inline(__always)
-    func forEachRoot(for user: UnsafeBufferPointer<UInt8>?, attributes: UserAttributes, _ body: (Int32) -> Void) {
+    func forEachRoot(for user: UnsafeBufferPointer<UInt8>?, attributes: ResolvedAttributes, _ body: (Int32) -> Void) {
         forEachRoot(of: roots, for: user, body)
-        guard !conditional.isEmpty, !attributes.values.isEmpty else { return }
-        for (name, values) in attributes.values {
-            for value in values {
-                guard let sets = conditional[AttributeCondition(name: name, value: value)] else { continue }
-                for set in sets where set.rest.allSatisfy({ attributes.holds($0.name, $0.value) }) {
-                    forEachRoot(of: set.roots, for: user, body)
-                }
-            }
+        let storage = attributes.storage
+        for index in 0..<storage.header.rootCount {
+            forEachRoot(of: storage.root(index), for: user, body)
         }
     }
 
@@ -111,8 +107,10 @@ package struct CompiledACL: Sendable {
             if roots.anonymous >= 0 { body(roots.anonymous) }
             return
         }
-        let own = edges.child(of: roots.exactUserParent, key: user)
-        if own >= 0 { body(own) }
+        if roots.hasExactUsers {
+            let own = edges.child(of: roots.exactUserParent, key: user)
+            if own >= 0 { body(own) }
+        }
         if roots.anyUser >= 0 { body(roots.anyUser) }
         guard roots.prefixRoot >= 0 else { return }
         var current = roots.prefixRoot
@@ -153,6 +151,7 @@ private struct SelectorBuilders {
         roots.anonymous = root(.anonymous)
         roots.everyone = root(.everyone)
         roots.exactUserParent = TrieLayout.exactUserParent(index)
+        roots.hasExactUsers = !exact.isEmpty
         for (name, builder) in exact {
             let child = layout.add(builder)
             layout.addEdge(parent: roots.exactUserParent, key: name.utf8, child: child)

@@ -24,8 +24,6 @@ package struct TrieLayout {
     private(set) var explanations: [Int32: NodeRules] = [:]
     /// The prefix byte tries' nodes: each one's topic trie, where a `prefix%` selector ends.
     private(set) var prefixTargets: [Int32] = []
-    /// The `%{name}` children of every node that has any, a run per node ended by -1.
-    private(set) var attributeEdges: [AttributeEdge] = []
     /// Attribute names in `%{name}` levels, numbered as `AttributeEdge.attribute`.
     private(set) var attributeIDs: [String: Int32] = [:]
 
@@ -34,13 +32,17 @@ package struct TrieLayout {
         keys.append(contentsOf: key)
     }
 
-    /// Adds `builder` and everything below it, depth first: a node, its inline edges, then its
-    /// children's subtrees, so that a path's nodes sit close together. Returns the root's id.
+    /// Adds `builder` and everything below it, depth first: a node, its inline edges, its
+    /// `%{name}` edges, then its children's subtrees, so that a path's nodes sit close together.
+    /// Returns the root's id.
     mutating func add(_ builder: TopicTrieBuilder) -> Int32 {
         let literals = builder.literals.sorted { $0.key < $1.key }
         let inline = literals.count <= TrieNode.maxInlineEdges
         let id = Int32(cells.count)
-        cells.append(contentsOf: repeatElement(TrieCell(), count: 1 + (inline ? 2 * literals.count : 0)))
+        let inlineCells = inline ? 2 * literals.count : 0
+        // Two `AttributeEdge`s to a cell, the run ended by one with attribute -1.
+        let attributeCells = builder.attributes.isEmpty ? 0 : (builder.attributes.count + 2) / 2
+        cells.append(contentsOf: repeatElement(TrieCell(), count: 1 + inlineCells + attributeCells))
 
         var node = TrieNode()
         node.inlineEdges = inline ? UInt8(literals.count) : 0
@@ -63,9 +65,12 @@ package struct TrieLayout {
             let children = builder.attributes.sorted { $0.key < $1.key }.map { name, child in
                 AttributeEdge(attribute: attributeID(name), child: add(child))
             }
-            addEdge(parent: id, key: TrieNode.attributeEdgesKey, child: Int32(attributeEdges.count))
-            attributeEdges += children
-            attributeEdges.append(AttributeEdge(attribute: -1, child: TrieNode.none))
+            let first = (Int(id) + 1 + inlineCells) * MemoryLayout<TrieCell>.stride
+            for (index, edge) in (children + [AttributeEdge(attribute: -1, child: TrieNode.none)]).enumerated() {
+                cells.withUnsafeMutableBytes {
+                    $0.storeBytes(of: edge, toByteOffset: first + index * MemoryLayout<AttributeEdge>.stride, as: AttributeEdge.self)
+                }
+            }
         }
         store(node, at: Int(id))
 
@@ -132,8 +137,9 @@ package struct TrieLayout {
 }
 
 extension TrieLayout {
-    /// The sizes the byte offsets of `TrieCells.node`, `TrieCells.edge(of:_:)` and the edge
-    /// table assume: 16-byte cells, a node within one cell, an inline edge in two, 32-byte slots.
+    /// The sizes the byte offsets of `TrieCells.node`, `TrieCells.edge(of:_:)`,
+    /// `TrieCells.attributeEdge(of:after:_:)` and the edge table assume: 16-byte cells, a node
+    /// within one cell, an inline edge in two, two attribute edges to a cell, 32-byte slots.
     /// A field added to any of them must keep these, or the offsets must change with it;
     /// `CompiledACL.init` refuses to build a trie when they do not hold.
     package static var sizesHold: Bool {
@@ -141,5 +147,6 @@ extension TrieLayout {
             && MemoryLayout<TrieNode>.size <= 16 && MemoryLayout<TrieNode>.alignment <= MemoryLayout<TrieCell>.alignment
             && MemoryLayout<InlineEdge>.size == 32 && MemoryLayout<InlineEdge>.alignment <= MemoryLayout<TrieCell>.alignment
             && EdgeTable.slotSize == 32
+            && MemoryLayout<AttributeEdge>.stride == 8
     }
 }

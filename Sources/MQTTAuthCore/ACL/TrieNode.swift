@@ -27,11 +27,9 @@ struct TrieNode {
 
     /// The literal children are in the `EdgeTable`.
     static let hashedEdgesBit: UInt8 = 1
-    /// The node has `%{name}` children: the `EdgeTable` maps `(node, attributeEdgesKey)` to the
-    /// first of their `AttributeEdge`s in `CompiledACL.attributeEdges`.
+    /// The node has `%{name}` children: their `AttributeEdge`s follow its inline edges in the
+    /// cells, two to a cell, ended by one with attribute -1.
     static let attributeEdgesBit: UInt8 = 2
-    /// A key that is never a topic level (validated topics hold no NUL).
-    static let attributeEdgesKey: [UInt8] = [0]
 
     var hashedEdges: Bool { options & Self.hashedEdgesBit != 0 }
     var hasAttributeEdges: Bool { options & Self.attributeEdgesBit != 0 }
@@ -51,7 +49,7 @@ struct InlineEdge {
     var reserved: UInt32 = 0
 }
 
-/// One `%{name}` child of a node; a node's run of them ends with `attribute == -1`.
+/// One `%{name}` child of a node, 8 bytes; a node's run of them ends with `attribute == -1`.
 struct AttributeEdge {
     /// Index into `CompiledACL.attributeNames`, or -1 at the end of a run.
     var attribute: Int32
@@ -74,6 +72,13 @@ extension UnsafeBufferPointer where Element == TrieCell {
     @inline(__always)
     func edge(of id: Int32, _ index: Int) -> InlineEdge {
         UnsafeRawPointer(baseAddress!).load(fromByteOffset: (Int(id) &+ 1 &+ 2 &* index) &* 16, as: InlineEdge.self)
+    }
+
+    /// The `index`th `%{name}` edge of node `id`, which has `inlineEdges` inline edges.
+    @inline(__always)
+    func attributeEdge(of id: Int32, after inlineEdges: UInt8, _ index: Int) -> AttributeEdge {
+        let first = (Int(id) &+ 1 &+ 2 &* Int(inlineEdges)) &* 16
+        return UnsafeRawPointer(baseAddress!).load(fromByteOffset: first &+ index &* 8, as: AttributeEdge.self)
     }
 }
 

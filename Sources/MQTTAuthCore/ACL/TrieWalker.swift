@@ -13,11 +13,8 @@ struct TrieWalker {
     /// The username and client id, or nil where the value cannot be substituted for a placeholder.
     private let username: UnsafeBufferPointer<UInt8>?
     private let clientID: UnsafeBufferPointer<UInt8>?
-    /// The user's attributes, for `%{name}` levels; `attributeNames` numbers them as the trie does.
-    private let attributes: [String: [String]]
-    private let attributeNames: [String]
-    private let attributeEdges: UnsafeBufferPointer<AttributeEdge>
-    private let attributeEdgesKey: UnsafeBufferPointer<UInt8>
+    /// The user's attributes resolved against this trie, for `%{name}` levels.
+    private let attributes: ResolvedAttributes.Storage
     private let accessBit: UInt8
     /// When false the walk only needs the verdict and stops at the first deny.
     private let collect: Bool
@@ -32,15 +29,12 @@ struct TrieWalker {
         text: UnsafeBufferPointer<UInt8>,
         username: UnsafeBufferPointer<UInt8>?,
         clientID: UnsafeBufferPointer<UInt8>?,
-        attributes: UserAttributes,
+        attributes: ResolvedAttributes,
         access: Access,
         collect: Bool
     ) {
         self.edges = acl.edges
-        self.attributes = attributes.values
-        self.attributeNames = acl.attributeNames
-        self.attributeEdges = acl.attributeEdges.elements
-        self.attributeEdgesKey = acl.attributeEdgesKey.elements
+        self.attributes = attributes.storage
         self.cells = acl.cells.elements
         self.keys = acl.keys.elements
         self.text = text
@@ -120,7 +114,7 @@ struct TrieWalker {
             placeholder(clientID, node.clientID, start, end, denyOnly) { $0.match($1, at: $2, denyOnly: $3) }
         }
         if node.hasAttributeEdges {
-            attributeLevels(id, start, end, plusLevel: false, denyOnly) { $0.match($1, at: $2, denyOnly: $3) }
+            attributeLevels(node, id, start, end, plusLevel: false, denyOnly) { $0.match($1, at: $2, denyOnly: $3) }
         }
     }
 
@@ -142,7 +136,7 @@ struct TrieWalker {
             if node.username >= 0, username == nil { cover(node.username, at: end + 1, denyOnly: true) }
             if node.clientID >= 0, clientID == nil { cover(node.clientID, at: end + 1, denyOnly: true) }
             if node.hasAttributeEdges {
-                attributeLevels(id, start, end, plusLevel: true, denyOnly) { $0.cover($1, at: $2, denyOnly: $3) }
+                attributeLevels(node, id, start, end, plusLevel: true, denyOnly) { $0.cover($1, at: $2, denyOnly: $3) }
             }
             return
         }
@@ -157,15 +151,16 @@ struct TrieWalker {
             placeholder(clientID, node.clientID, start, end, denyOnly) { $0.cover($1, at: $2, denyOnly: $3) }
         }
         if node.hasAttributeEdges {
-            attributeLevels(id, start, end, plusLevel: false, denyOnly) { $0.cover($1, at: $2, denyOnly: $3) }
+            attributeLevels(node, id, start, end, plusLevel: false, denyOnly) { $0.cover($1, at: $2, denyOnly: $3) }
         }
     }
 
-    /// Continues below each `%{name}` child of node `id`: one probe finds the node's run of
-    /// attribute edges, so only the names used at this node are tried. A usable value equal to
+    /// Continues below each `%{name}` child of node `id`: the node's run of attribute edges sits
+    /// in its own cells, so only the names used at this node are tried. A usable value equal to
     /// the level matches it; with no usable value the level is read as `+` for deny rules only.
     /// A `+` in a filter (`plusLevel`) is covered only by that reading, never by a value.
     private mutating func attributeLevels(
+        _ node: TrieNode,
         _ id: Int32,
         _ start: Int,
         _ end: Int,
@@ -173,32 +168,19 @@ struct TrieWalker {
         _ denyOnly: Bool,
         _ next: (inout TrieWalker, Int32, Int, Bool) -> Void
     ) {
-        var index = Int(edges.child(of: id, key: attributeEdgesKey))
         let level = UnsafeBufferPointer(rebasing: text[start..<end])
-        while index >= 0 {
-            let edge = attributeEdges[index]
+        var index = 0
+        while true {
+            let edge = cells.attributeEdge(of: id, after: node.inlineEdges, index)
             guard edge.attribute >= 0 else { return }
             index += 1
-            var usable = false
-            var equal = false
-            for value in attributes[attributeNames[Int(edge.attribute)]] ?? [] {
-                let compared: Bool? = value.withBytes { bytes in
-                    guard PlaceholderValue.isSubstitutable(bytes) else { return nil }
-                    return !plusLevel && bytes.count == level.count && bytes.elementsEqual(level)
-                }
-                guard let compared else { continue }
-                usable = true
-                if compared {
-                    equal = true
-                    break
-                }
-                if plusLevel { break }
-            }
-            if equal {
-                next(&self, edge.child, end + 1, denyOnly)
-            } else if !usable {
+            let values = attributes.values(of: edge.attribute)
+            if values.isEmpty {
                 next(&self, edge.child, end + 1, true)
+                continue
             }
+            if plusLevel { continue }
+            if values.contains(where: { attributes.value($0, equals: level) }) { next(&self, edge.child, end + 1, denyOnly) }
         }
     }
 

@@ -14,6 +14,8 @@ struct IssueOutcome: Sendable {
     var credential: CredentialIndex.Entry
     /// Ids of the user's credentials the exchange deleted (expired or over the cap).
     var dropped: [Int64]
+    /// Why the database issued nothing for this request, though it bound the identity.
+    var refused: IssueRefusal?
 }
 
 extension PostgresCredentialStore {
@@ -33,14 +35,17 @@ extension PostgresCredentialStore {
         expiresAt: Date,
         maxPerUser: Int,
         attributes: UserAttributes,
+        origin: CredentialOrigin,
         now: Date
     ) async throws -> IssuedCredential {
         let new = try NewCredential(username: username, expiresAt: expiresAt, maxPerUser: maxPerUser, now: now)
         let request = IssueRequest(
             provider: provider, subject: subject, username: username, hash: new.hash,
-            expires: new.expires, now: now, maxPerUser: maxPerUser, attributes: attributes
+            expires: new.expires, now: now, maxPerUser: maxPerUser, attributes: attributes,
+            tokenID: new.tokenID, origin: origin
         )
         let outcome = try await issues.submit(request)
+        if let refused = outcome.refused { throw refused }
         logger.debug("issued a credential", metadata: [
             "credential.username": "\(outcome.username)",
             "credential.expires_at": "\(new.expiresAt.formatted(.iso8601))",
@@ -48,7 +53,8 @@ extension PostgresCredentialStore {
             "identity.provider": "\(provider)",
             "identity.new": "\(outcome.isNew)",
         ])
-        return IssuedCredential(username: outcome.username, password: new.password, expiresAt: new.expiresAt)
+        return IssuedCredential(username: outcome.username, password: new.password, expiresAt: new.expiresAt,
+                                tokenID: new.tokenID, issuedAt: UnixTime.date(UnixTime.seconds(now)))
     }
 
     /// Writes a batch (`IssueQueue`): one transaction, one `issue_credentials` call, within
@@ -79,7 +85,10 @@ extension PostgresCredentialStore {
                 var refetch: [String] = []
                 index.withLock { index in
                     for (position, outcome) in outcomes {
-                        if !index.applyChange(for: outcome.username, revision: outcome.revision, added: outcome.credential,
+                        if outcome.refused != nil {
+                            // The identity's revision moved without a credential: read it whole.
+                            refetch.append(outcome.username)
+                        } else if !index.applyChange(for: outcome.username, revision: outcome.revision, added: outcome.credential,
                                               removed: outcome.dropped, attributes: requests[position].attributes, isNew: outcome.isNew) {
                             refetch.append(outcome.username)
                         }
@@ -123,21 +132,28 @@ extension PostgresCredentialStore {
         let nows = requests.map { UnixTime.seconds($0.now) }
         let maxes = requests.map { Int32(clamping: $0.maxPerUser) }
         let attributes = requests.map(\.attributes.storedText)
+        let tokenIDs = requests.map(\.tokenID)
+        let apiKeys = requests.map(\.origin.apiKey)
+        let sessions = requests.map { UnixTime.seconds($0.origin.sessionStartedAt) }
+        let replacing = requests.map { $0.origin.replacing ?? "" }
         let per = Int32(attempts.count)
         var tries = 0
         while true {
             do {
                 return try await client.withTransaction(logger: logger) { connection in
                     let rows = try await connection.query("""
-                        SELECT o_index, o_username, o_new, o_revision, o_id, o_dropped
-                        FROM mqtt_authd.issue_credentials(\(providers), \(subjects), \(candidates), \(per), \(hashes), \(expiries), \(nows), \(maxes), \(attributes))
+                        SELECT o_index, o_username, o_new, o_revision, o_id, o_dropped, o_refused
+                        FROM mqtt_authd.issue_credentials(\(providers), \(subjects), \(candidates), \(per), \(hashes), \(expiries),
+                            \(nows), \(maxes), \(attributes), \(tokenIDs), \(apiKeys), \(sessions), \(replacing))
                         """, logger: logger)
                     var outcomes: [Int: IssueOutcome] = [:]
-                    for try await (index, username, isNew, revision, id, dropped) in rows.decode((Int32, String, Bool, Int64, Int64, [Int64]).self) {
+                    for try await (index, username, isNew, revision, id, dropped, refused)
+                        in rows.decode((Int32, String, Bool, Int64, Int64?, [Int64], String?).self) {
                         let position = Int(index) - 1
                         let request = requests[position]
-                        let entry = CredentialIndex.Entry(id: id, hash: request.hash, expiresAt: UnixTime.date(request.expires))
-                        outcomes[position] = IssueOutcome(username: username, isNew: isNew, revision: revision, credential: entry, dropped: dropped)
+                        let entry = CredentialIndex.Entry(id: id ?? -1, hash: request.hash, expiresAt: UnixTime.date(request.expires))
+                        outcomes[position] = IssueOutcome(username: username, isNew: isNew, revision: revision, credential: entry,
+                                                          dropped: dropped, refused: refused.map(Self.refusal))
                     }
                     return outcomes
                 }
@@ -150,6 +166,14 @@ extension PostgresCredentialStore {
 }
 
 extension PostgresCredentialStore {
+    /// `o_refused` of `issue_credentials`: `blocked:<unix seconds>` or `replaced`.
+    static func refusal(_ text: String) -> IssueRefusal {
+        if text.hasPrefix("blocked:"), let until = Int64(text.dropFirst("blocked:".count)) {
+            return .blocked(until: UnixTime.date(until))
+        }
+        return .replacedCredentialGone
+    }
+
     /// The identity's bound username, binding `username` or its first free disambiguated form
     /// when it has none (the same candidates, in the same order, as `issue_credentials`), with
     /// no credential: what a token used as the MQTT password is checked against. Each
@@ -166,6 +190,9 @@ extension PostgresCredentialStore {
         do {
             let bound = try await withDeadline(writeTimeout, "binding a username") { [self] () async throws -> String in
                 let bound = try await bind(provider: provider, subject: subject, username: username, created: created)
+                let blocks = try await client.query(
+                    "SELECT until FROM mqtt_authd.user_blocks WHERE username = \(bound) AND until > \(created)", logger: logger)
+                for try await until in blocks.decode(Int64.self) { throw IssueRefusal.blocked(until: UnixTime.date(until)) }
                 let changed = try await client.query("""
                     WITH changed AS (
                         UPDATE mqtt_authd.identities SET attributes = \(text), revision = revision + 1
@@ -181,6 +208,9 @@ extension PostgresCredentialStore {
                 index.withLock { $0.setAttributes(attributes, for: bound) }
             }
             return bound
+        } catch let refusal as IssueRefusal {
+            markReachable()
+            throw refusal
         } catch {
             if (error as? PostgresStoreError)?.description != PostgresStoreError.noFreeUsername.description {
                 noteFailure(error, "binding a username")

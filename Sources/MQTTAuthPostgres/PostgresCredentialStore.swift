@@ -202,6 +202,9 @@ package final class PostgresCredentialStore: CredentialStore, Service {
                         SELECT count(*) FROM gone
                         """, logger: logger)
                     for try await deleted in rows.decode(Int64.self) { count = Int(deleted) }
+                    // A revoked credential's sessions cannot outlive its expiry, so neither need its record.
+                    try await connection.query("DELETE FROM mqtt_authd.revocations WHERE expires_at <= \(cutoff)", logger: logger)
+                    try await connection.query("DELETE FROM mqtt_authd.user_blocks WHERE until <= \(cutoff)", logger: logger)
                     if count > 0 {
                         try await connection.query("SELECT pg_notify(\(PostgresSchema.channel), \("p\(cutoff)"))", logger: logger)
                     }
@@ -222,15 +225,18 @@ package final class PostgresCredentialStore: CredentialStore, Service {
     /// The unexpired credentials of each of `usernames` that has an identity, with its revision.
     func fetchUsers(_ usernames: [String], now: Date) async throws -> [String: SyncedIndex.Read] {
         let rows = try await client.query("""
-            SELECT i.username, i.revision, i.attributes, c.id, c.password_hash, c.expires_at
+            SELECT i.username, i.revision, i.attributes, b.until, c.id, c.password_hash, c.expires_at
             FROM mqtt_authd.identities i
             LEFT JOIN mqtt_authd.credentials c ON c.username = i.username AND c.expires_at > \(UnixTime.seconds(now))
+            LEFT JOIN mqtt_authd.user_blocks b ON b.username = i.username AND b.until > \(UnixTime.seconds(now))
             WHERE i.username = ANY(\(usernames))
             ORDER BY c.id
             """, logger: logger)
         var reads: [String: SyncedIndex.Read] = [:]
-        for try await (username, revision, attributes, id, hash, expires) in rows.decode((String, Int64, String, Int64?, ByteBuffer?, Int64?).self) {
-            reads[username, default: .init(revision: revision, entries: [], attributes: UserAttributes(storedText: attributes))].revision = revision
+        for try await (username, revision, attributes, until, id, hash, expires)
+            in rows.decode((String, Int64, String, Int64?, Int64?, ByteBuffer?, Int64?).self) {
+            reads[username, default: .init(revision: revision, entries: [], attributes: UserAttributes(storedText: attributes),
+                                           blockedUntil: until.map(UnixTime.date))].revision = revision
             if let id, let hash, let expires {
                 reads[username]!.entries.append(CredentialIndex.Entry(id: id, hash: Array(hash.readableBytesView), expiresAt: UnixTime.date(expires)))
             }
@@ -256,6 +262,13 @@ package final class PostgresCredentialStore: CredentialStore, Service {
             "SELECT username, revision, attributes FROM mqtt_authd.identities WHERE attributes <> ''", logger: logger)
         for try await (username, revision, attributes) in attributed.decode((String, Int64, String).self) {
             reads[username, default: .init(revision: revision, entries: [])].attributes = UserAttributes(storedText: attributes)
+        }
+        let blocks = try await connection.query("""
+            SELECT b.username, i.revision, b.until FROM mqtt_authd.user_blocks b
+            JOIN mqtt_authd.identities i ON i.username = b.username WHERE b.until > \(UnixTime.seconds(now))
+            """, logger: logger)
+        for try await (username, revision, until) in blocks.decode((String, Int64, Int64).self) {
+            reads[username, default: .init(revision: revision, entries: [])].blockedUntil = UnixTime.date(until)
         }
         return reads
     }

@@ -23,6 +23,13 @@ import PostgresNIO
 ///   A request whose candidates are all taken gets no row, and the caller sends it again with
 ///   the next candidates. The users are announced on the channel `mqtt_authd`, one line each.
 ///
+/// - Migration 3 (docs/architecture.md §4.9–4.11): each credential's `token_id`, `api_key` and
+///   `session_started_at`; `revocations` (revoked credentials until their expiry, numbered by
+///   `seq`) and `user_blocks`; and `issue_credentials` taking each request's token id, API key,
+///   chain start and the token id a refresh replaces, and refusing (`o_refused`) a blocked
+///   user or a refresh whose credential is gone. Revocation locks the identity's row too, so
+///   a refresh and a revocation of its credential never both succeed.
+///
 /// Times are whole Unix seconds (bigint, UTC), as in the SQLite store.
 enum PostgresSchema {
     /// The lock key of migrations: "mqttauth" in ASCII.
@@ -55,28 +62,92 @@ enum PostgresSchema {
             """,
             "CREATE INDEX credentials_by_username ON mqtt_authd.credentials (username, id)",
             "CREATE INDEX credentials_by_expiry ON mqtt_authd.credentials (expires_at)",
-            issueFunction(attributes: false),
+            issueFunction(version: 1),
         ],
         [
             // Each user's attributes from the latest exchange (`UserAttributes.storedText`).
             "ALTER TABLE mqtt_authd.identities ADD COLUMN attributes text NOT NULL DEFAULT ''",
             "DROP FUNCTION mqtt_authd.issue_credentials(text[], text[], text[], integer, bytea[], bigint[], bigint[], integer[])",
-            issueFunction(attributes: true),
+            issueFunction(version: 2),
+        ],
+        [
+            "ALTER TABLE mqtt_authd.credentials ADD COLUMN token_id text",
+            "ALTER TABLE mqtt_authd.credentials ADD COLUMN api_key text NOT NULL DEFAULT ''",
+            "ALTER TABLE mqtt_authd.credentials ADD COLUMN session_started_at bigint NOT NULL DEFAULT 0",
+            // Ids of the same shape as `CredentialRules.newTokenID()` for credentials issued before.
+            """
+            UPDATE mqtt_authd.credentials SET session_started_at = created_at,
+                token_id = 'tok_' || translate(rtrim(encode(decode(replace(gen_random_uuid()::text, '-', ''), 'hex'), 'base64'), '='), '+/', '-_')
+            """,
+            "ALTER TABLE mqtt_authd.credentials ALTER COLUMN token_id SET NOT NULL",
+            "CREATE UNIQUE INDEX credentials_by_token_id ON mqtt_authd.credentials (token_id)",
+            """
+            CREATE TABLE mqtt_authd.revocations (
+                seq        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                token_id   text   NOT NULL,
+                username   text   NOT NULL,
+                issued_at  bigint NOT NULL,
+                expires_at bigint NOT NULL,
+                revoked_at bigint NOT NULL
+            )
+            """,
+            "CREATE INDEX revocations_by_expiry ON mqtt_authd.revocations (expires_at)",
+            "CREATE TABLE mqtt_authd.user_blocks (username text PRIMARY KEY, until bigint NOT NULL)",
+            "DROP FUNCTION mqtt_authd.issue_credentials(text[], text[], text[], integer, bytea[], bigint[], bigint[], integer[], text[])",
+            issueFunction(version: 3),
         ],
     ]
 
-    /// The text of `issue_credentials`: migration 1's, and (`attributes`) migration 2's, which
-    /// also takes each request's attributes and stores them on the identity's row.
-    static func issueFunction(attributes: Bool) -> String {
+    /// The text of `issue_credentials` as migration `version` creates it: 1, then 2, which also
+    /// takes each request's attributes and stores them on the identity's row, then 3 (see above).
+    static func issueFunction(version: Int) -> String {
+        let attributes = version >= 2
+        let lifecycle = version >= 3
         let setAttributes = attributes ? ", attributes = p_attributes[i]" : ""
+        // Migration 3: a blocked user, or a refresh whose credential is gone, gets a row with
+        // `o_refused` and no credential (the identity's revision and attributes still change).
+        let refusals = lifecycle ? """
+                IF v_blocks THEN
+                    SELECT b.until INTO v_until FROM mqtt_authd.user_blocks b
+                        WHERE b.username = v_username AND b.until > p_nows[i];
+                    IF v_until IS NOT NULL THEN
+                        o_index := i; o_username := v_username; o_new := v_new; o_revision := v_revision;
+                        o_id := NULL; o_dropped := '{}'; o_refused := 'blocked:' || v_until;
+                        RETURN NEXT;
+                        CONTINUE;
+                    END IF;
+                END IF;
+                IF p_replacing[i] <> '' AND NOT EXISTS (
+                    SELECT 1 FROM mqtt_authd.credentials r
+                    WHERE r.token_id = p_replacing[i] AND r.username = v_username AND r.expires_at > p_nows[i]) THEN
+                    o_index := i; o_username := v_username; o_new := v_new; o_revision := v_revision;
+                    o_id := NULL; o_dropped := '{}'; o_refused := 'replaced';
+                    RETURN NEXT;
+                    CONTINUE;
+                END IF;
+        """ : ""
+        let insert = lifecycle ? """
+                INSERT INTO mqtt_authd.credentials (username, password_hash, expires_at, created_at, token_id, api_key, session_started_at)
+                    VALUES (v_username, p_hashes[i], p_expires[i], p_nows[i], p_token_ids[i], p_api_keys[i], p_sessions[i])
+                    RETURNING id INTO v_id;
+        """ : """
+                INSERT INTO mqtt_authd.credentials (username, password_hash, expires_at, created_at)
+                    VALUES (v_username, p_hashes[i], p_expires[i], p_nows[i]) RETURNING id INTO v_id;
+        """
+        let declare = lifecycle ? """
+
+            v_blocks boolean := EXISTS (SELECT 1 FROM mqtt_authd.user_blocks);
+            v_until bigint;
+        """ : ""
         return """
         CREATE FUNCTION mqtt_authd.issue_credentials(
             p_providers text[], p_subjects text[], p_candidates text[], p_per integer,
-            p_hashes bytea[], p_expires bigint[], p_nows bigint[], p_maxes integer[]\(attributes ? ", p_attributes text[]" : ""))
+            p_hashes bytea[], p_expires bigint[], p_nows bigint[], p_maxes integer[]\(attributes ? ", p_attributes text[]" : "")\(lifecycle
+                ? ", p_token_ids text[], p_api_keys text[], p_sessions bigint[], p_replacing text[]" : ""))
         RETURNS TABLE (o_index integer, o_username text, o_new boolean, o_revision bigint,
-                       o_id bigint, o_dropped bigint[])
+                       o_id bigint, o_dropped bigint[]\(lifecycle ? ", o_refused text" : ""))
         LANGUAGE plpgsql AS $$
-        DECLARE
+        DECLARE\(declare)
             v_username text;
             v_new boolean;
             v_dropped bigint[];
@@ -113,8 +184,7 @@ enum PostgresSchema {
                     -- Every candidate taken: no row for this request; the caller sends the next ones.
                     CONTINUE WHEN v_username IS NULL;
                 END IF;
-                INSERT INTO mqtt_authd.credentials (username, password_hash, expires_at, created_at)
-                    VALUES (v_username, p_hashes[i], p_expires[i], p_nows[i]) RETURNING id INTO v_id;
+        \(refusals)\(insert)
                 -- Expired credentials go, and of the rest only the newest p_maxes[i] stay.
                 WITH gone AS (
                     DELETE FROM mqtt_authd.credentials c WHERE c.username = v_username AND c.id NOT IN (
@@ -134,7 +204,7 @@ enum PostgresSchema {
                 o_new := v_new;
                 o_revision := v_revision;
                 o_id := v_id;
-                o_dropped := v_dropped;
+                o_dropped := v_dropped;\(lifecycle ? "\n                o_refused := NULL;" : "")
                 RETURN NEXT;
             END LOOP;
             IF v_notice <> '' THEN

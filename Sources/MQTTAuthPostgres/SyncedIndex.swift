@@ -25,6 +25,8 @@ struct SyncedIndex: Sendable {
         var revision: Int64
         var entries: [CredentialIndex.Entry]
         var attributes: UserAttributes = .none
+        /// Until when the user is blocked, if they are.
+        var blockedUntil: Date?
     }
 
     func revision(of username: String) -> Int64? {
@@ -36,7 +38,23 @@ struct SyncedIndex: Sendable {
         generation += 1
         credentials.replace(username, with: read.entries)
         credentials.setAttributes(read.attributes, for: username)
+        credentials.setBlock(read.blockedUntil, for: username)
         users[username] = User(revision: read.revision, generation: generation)
+    }
+
+    /// Applies this daemon's own revocation: the credentials `removed` go, the block (if any)
+    /// holds, and the user is at `revision`. Removing can only make memory stricter, so it is
+    /// applied whatever revision memory holds; the revision moves only from the one before
+    /// (else the caller refetches the user, and returns false here).
+    mutating func applyRevocation(for username: String, revision: Int64, removed: [Int64], blockedUntil: Date?) -> Bool {
+        var entries = credentials.entries(for: username)
+        entries.removeAll { removed.contains($0.id) }
+        generation += 1
+        credentials.replace(username, with: entries)
+        if let blockedUntil { credentials.setBlock(blockedUntil, for: username) }
+        guard let known = users[username]?.revision, known == revision - 1 else { return false }
+        users[username] = User(revision: revision, generation: generation)
+        return true
     }
 
     /// Applies one exchange's change: `added` joins, `removed` ids go, and the user is at
@@ -79,12 +97,14 @@ struct SyncedIndex: Sendable {
         for (username, read) in snapshot {
             result.credentials.replace(username, with: read.entries)
             result.credentials.setAttributes(read.attributes, for: username)
+            result.credentials.setBlock(read.blockedUntil, for: username)
             result.users[username] = User(revision: read.revision, generation: 0)
         }
         for (username, user) in users where user.generation > generation {
             if let read = snapshot[username], read.revision >= user.revision { continue }
             result.credentials.replace(username, with: credentials.entries(for: username))
             result.credentials.setAttributes(credentials.attributes(for: username), for: username)
+            result.credentials.setBlock(credentials.blockedUntil(username, now: .distantPast), for: username)
             result.users[username] = user
         }
         return result

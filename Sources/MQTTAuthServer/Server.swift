@@ -61,7 +61,10 @@ package enum Server {
     package static func router(_ parts: ServerParts) -> Router<AuthdRequestContext> {
         let router = Router(context: AuthdRequestContext.self)
         router.add(middleware: MetricsRecorder(metrics: parts.metrics))
-        ExchangeController(runtime: parts.runtime, store: parts.store, now: parts.now).register(on: router)
+        let exchange = ExchangeController<AuthdRequestContext>(runtime: parts.runtime, store: parts.store, now: parts.now)
+        exchange.register(on: router)
+        LifecycleController<AuthdRequestContext>(runtime: parts.runtime, store: parts.store, now: parts.now, perAPIKey: exchange.perAPIKey)
+            .register(on: router)
         BrokerController(endpoints: parts.brokerEndpoints).register(on: router)
         EMQXController(endpoints: parts.brokerEndpoints).register(on: router)
         PolicyController(runtime: parts.runtime).register(on: router)

@@ -28,8 +28,20 @@ package struct CredentialIndex: Sendable {
     /// Each user's attributes, from the latest exchange (or token login); kept when the user
     /// has no credential left, since a token login needs none.
     private var attributesByUsername: [String: UserAttributes] = [:]
+    /// Users refused new credentials until a time (`CredentialStore.terminate`).
+    private var blocks: [String: Date] = [:]
 
     package init() {}
+
+    /// Until when `username` is blocked, if still at `now`.
+    package func blockedUntil(_ username: String, now: Date) -> Date? {
+        blocks[username].flatMap { $0 > now ? $0 : nil }
+    }
+
+    /// Records a block (nil: none), as the store holds it.
+    package mutating func setBlock(_ until: Date?, for username: String) {
+        blocks[username] = until
+    }
 
     package func attributes(for username: String) -> UserAttributes {
         attributesByUsername[username] ?? .none
@@ -58,6 +70,7 @@ package struct CredentialIndex: Sendable {
     package func removingExpired(now: Date) -> CredentialIndex {
         var copy = CredentialIndex()
         copy.attributesByUsername = attributesByUsername
+        copy.blocks = blocks.filter { $0.value > now }
         copy.byUsername = byUsername.compactMapValues { entries in
             let kept = entries.filter { $0.expiresAt > now }
             return kept.isEmpty ? nil : kept

@@ -17,7 +17,10 @@ package protocol CredentialStore: Sendable {
     /// - Throws: `CredentialError` for an invalid `username`; `CredentialStoreError` when the
     ///   credential cannot be stored (then nothing was stored that anyone was told about).
     /// `attributes` replace what the user had (the latest exchange wins), in the same
-    /// transaction as the credential.
+    /// transaction as the credential. `origin` is recorded with it (docs/architecture.md §4.9).
+    ///
+    /// - Throws: also `IssueRefusal` when the user is blocked, or `origin.replacing` is no
+    ///   longer stored; then nothing was stored.
     func issue(
         provider: String,
         subject: String,
@@ -25,8 +28,27 @@ package protocol CredentialStore: Sendable {
         expiresAt: Date,
         maxPerUser: Int,
         attributes: UserAttributes,
+        origin: CredentialOrigin,
         now: Date
     ) async throws -> IssuedCredential
+
+    /// The credential `tokenID` if it is stored and unexpired at `now`; read from the database.
+    func credential(tokenID: String, now: Date) async throws -> StoredCredential?
+
+    /// Revokes the credential `tokenID`: it stops authenticating at once on this daemon, and on
+    /// every other once the change reaches it; the revocation is durable before this returns.
+    /// With `issuedBy`, only a credential that API key's exchange issued is revoked.
+    /// Returns false when there was no such live credential (nothing changed).
+    func revoke(tokenID: String, issuedBy apiKey: String?, now: Date) async throws -> Bool
+
+    /// Revokes every credential of `username`, and with `blockUntil` refuses the user new
+    /// credentials (and token logins) until then; a block never shortens an earlier one.
+    /// Returns how many credentials it revoked, or nil when no identity has that username
+    /// (nothing changed).
+    func terminate(username: String, blockUntil: Date?, now: Date) async throws -> Int?
+
+    /// Until when `username` is blocked, if it is at `now`: memory only, no I/O.
+    func blockedUntil(_ username: String, now: Date) -> Date?
 
     /// The username bound to the identity (provider, subject), binding `username` (or its
     /// first free disambiguated form, as `issue` would) when it has none; no credential is
@@ -83,6 +105,14 @@ extension CredentialStore {
                         maxPerUser: maxPerUser, attributes: .none, now: now)
     }
 
+    /// `issue` outside any exchange: no API key, a chain that starts now.
+    package func issue(
+        provider: String, subject: String, username: String, expiresAt: Date, maxPerUser: Int, attributes: UserAttributes, now: Date
+    ) async throws -> IssuedCredential {
+        try await issue(provider: provider, subject: subject, username: username, expiresAt: expiresAt, maxPerUser: maxPerUser,
+                        attributes: attributes, origin: CredentialOrigin(apiKey: "", sessionStartedAt: now), now: now)
+    }
+
     /// `bindIdentity` for a provider that declares no attributes.
     package func bindIdentity(provider: String, subject: String, username: String, now: Date) async throws -> String {
         try await bindIdentity(provider: provider, subject: subject, username: username, attributes: .none, now: now)
@@ -106,6 +136,7 @@ package struct NewCredential: Sendable {
     package let hash: [UInt8]
     /// Whole Unix seconds.
     package let expires: Int64
+    package let tokenID = CredentialRules.newTokenID()
 
     /// - Throws: `CredentialError` for an invalid `username`; `CredentialStoreError` for an
     ///   expiry not after `now`.

@@ -32,12 +32,14 @@ extension SQLiteCredentialStore {
         expiresAt: Date,
         maxPerUser: Int,
         attributes: UserAttributes,
+        origin: CredentialOrigin,
         now: Date
     ) async throws -> IssuedCredential {
         let new = try NewCredential(username: username, expiresAt: expiresAt, maxPerUser: maxPerUser, now: now)
         let request = IssueRequest(
             provider: provider, subject: subject, username: username,
-            hash: new.hash, expires: new.expires, now: now, maxPerUser: maxPerUser, attributes: attributes
+            hash: new.hash, expires: new.expires, now: now, maxPerUser: maxPerUser, attributes: attributes,
+            tokenID: new.tokenID, origin: origin
         )
         let outcome = try await issues.submit(request)
         logger.debug("issued a credential", metadata: [
@@ -48,7 +50,8 @@ extension SQLiteCredentialStore {
             "identity.provider": "\(provider)",
             "identity.new": "\(outcome.newIdentity)",
         ])
-        return IssuedCredential(username: outcome.username, password: new.password, expiresAt: new.expiresAt)
+        return IssuedCredential(username: outcome.username, password: new.password, expiresAt: new.expiresAt,
+                                tokenID: new.tokenID, issuedAt: UnixTime.date(UnixTime.seconds(now)))
     }
 }
 
@@ -65,11 +68,15 @@ package struct IssueRequest: Sendable {
     package let maxPerUser: Int
     /// Replace the user's attributes.
     package let attributes: UserAttributes
+    package let tokenID: String
+    package let origin: CredentialOrigin
 
     package init(
         provider: String, subject: String, username: String, hash: [UInt8], expires: Int64, now: Date, maxPerUser: Int,
-        attributes: UserAttributes = .none
+        attributes: UserAttributes = .none, tokenID: String = CredentialRules.newTokenID(), origin: CredentialOrigin? = nil
     ) {
+        self.tokenID = tokenID
+        self.origin = origin ?? CredentialOrigin(apiKey: "", sessionStartedAt: now)
         self.provider = provider
         self.subject = subject
         self.username = username
@@ -136,11 +143,20 @@ extension SQLiteCredentialStore {
         let created = UnixTime.seconds(request.now)
         let (username, isNew) = try bind(provider: request.provider, subject: request.subject, username: request.username,
                                          created: created, in: db)
+        try refuseBlocked(username, at: created, in: db)
+        if let replacing = request.origin.replacing {
+            let stored = try Bool.fetchOne(db.cachedStatement(sql: """
+                SELECT EXISTS (SELECT 1 FROM credentials WHERE token_id = ? AND username = ? AND expires_at > ?)
+                """), arguments: [replacing, username, created])
+            guard stored == true else { throw IssueRefusal.replacedCredentialGone }
+        }
         try db.cachedStatement(sql: "UPDATE identities SET attributes = ? WHERE username = ?")
             .execute(arguments: [request.attributes.storedText, username])
         try db.cachedStatement(sql: """
-            INSERT INTO credentials (username, password_hash, expires_at, created_at) VALUES (?, ?, ?, ?)
-            """).execute(arguments: [username, Data(request.hash), request.expires, created])
+            INSERT INTO credentials (username, password_hash, expires_at, created_at, token_id, api_key, session_started_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [username, Data(request.hash), request.expires, created, request.tokenID,
+                                      request.origin.apiKey, UnixTime.seconds(request.origin.sessionStartedAt)])
         try db.cachedStatement(sql: "DELETE FROM credentials WHERE username = ? AND expires_at <= ?")
             .execute(arguments: [username, request.now.timeIntervalSince1970])
         var dropped = db.changesCount
@@ -149,10 +165,16 @@ extension SQLiteCredentialStore {
                 SELECT id FROM credentials WHERE username = ? ORDER BY id DESC LIMIT ?)
             """).execute(arguments: [username, username, request.maxPerUser])
         dropped += db.changesCount
-        let active = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT id, password_hash, expires_at FROM credentials WHERE username = ? ORDER BY id
-            """), arguments: [username]).map(entry)
+        let active = try entries(of: username, in: db)
         return IssueOutcome(username: username, newIdentity: isNew, active: active, dropped: dropped)
+    }
+
+    /// Throws `IssueRefusal.blocked` while `username` is blocked (`terminate`).
+    static func refuseBlocked(_ username: String, at now: Int64, in db: Database) throws {
+        if let until = try Int64.fetchOne(db.cachedStatement(sql: "SELECT until FROM user_blocks WHERE username = ? AND until > ?"),
+                                          arguments: [username, now]) {
+            throw IssueRefusal.blocked(until: UnixTime.date(until))
+        }
     }
 
     /// The identity's bound username, binding a free one first if it has none.
@@ -188,6 +210,7 @@ extension SQLiteCredentialStore {
         return try await database.writeWithoutTransaction { [index] db in
             let bound = try db.committed {
                 let bound = try Self.bind(provider: provider, subject: subject, username: username, created: created, in: db).0
+                try Self.refuseBlocked(bound, at: created, in: db)
                 try db.cachedStatement(sql: "UPDATE identities SET attributes = ? WHERE username = ? AND attributes <> ?")
                     .execute(arguments: [text, bound, text])
                 return bound

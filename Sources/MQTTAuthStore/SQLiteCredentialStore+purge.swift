@@ -12,7 +12,11 @@ extension SQLiteCredentialStore {
         let purged = try await database.writeWithoutTransaction { db in
             let purged = try db.committed {
                 try db.execute(sql: "DELETE FROM credentials WHERE expires_at <= ?", arguments: [now.timeIntervalSince1970])
-                return db.changesCount
+                let purged = db.changesCount
+                // A revoked credential's sessions cannot outlive its expiry, so neither need its record.
+                try db.execute(sql: "DELETE FROM revocations WHERE expires_at <= ?", arguments: [UnixTime.seconds(now)])
+                try db.execute(sql: "DELETE FROM user_blocks WHERE until <= ?", arguments: [UnixTime.seconds(now)])
+                return purged
             }
             // Only this queue changes the index, so nothing can change it between the snapshot
             // and the swap; the copy is built outside the lock, which `authenticate` takes.

@@ -92,6 +92,10 @@ package final class SQLiteCredentialStore: CredentialStore {
         while let row = try attributes.next() {
             index.setAttributes(UserAttributes(storedText: row["attributes"]), for: row["username"])
         }
+        let blocks = try Row.fetchCursor(db, sql: "SELECT username, until FROM user_blocks WHERE until > ?", arguments: [UnixTime.seconds(now)])
+        while let row = try blocks.next() {
+            index.setBlock(UnixTime.date(row["until"]), for: row["username"])
+        }
         return index
     }
 

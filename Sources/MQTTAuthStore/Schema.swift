@@ -1,4 +1,5 @@
 import GRDB
+import MQTTAuthCore
 
 /// The database schema, created and upgraded by GRDB's `DatabaseMigrator` (one migration per
 /// schema version; never edit a migration that has shipped, add the next one).
@@ -9,6 +10,12 @@ import GRDB
 ///   `attributes` holds the user's attributes from the latest exchange (`UserAttributes.storedText`).
 /// - `credentials`: one row per issued credential, holding only the SHA-256 of its password.
 ///   `id` is AUTOINCREMENT, so ids are never reused and a larger id is always a newer credential.
+///
+/// - v3 (docs/architecture.md §4.9–4.11): each credential's `token_id` (opaque, unique), the
+///   `api_key` whose exchange issued it and the `session_started_at` of its refresh chain;
+///   `revocations`, the revoked credentials until their own expiry, numbered by `seq` (the
+///   cursor of the plugin's revocation feed); `user_blocks`, users refused new credentials
+///   until `until`.
 ///
 /// Times (`expires_at`, `created_at`) are whole Unix seconds (INTEGER, UTC). A credential is
 /// active while `expires_at > now`.
@@ -38,6 +45,34 @@ enum Schema {
         migrator.registerMigration("v2 user attributes") { db in
             // `UserAttributes.storedText`: the user's attributes from the latest exchange.
             try db.execute(sql: "ALTER TABLE identities ADD COLUMN attributes TEXT NOT NULL DEFAULT ''")
+        }
+        migrator.registerMigration("v3 token ids, revocations and blocks") { db in
+            try db.execute(sql: """
+                ALTER TABLE credentials ADD COLUMN token_id TEXT;
+                ALTER TABLE credentials ADD COLUMN api_key TEXT NOT NULL DEFAULT '';
+                ALTER TABLE credentials ADD COLUMN session_started_at INTEGER NOT NULL DEFAULT 0;
+                UPDATE credentials SET session_started_at = created_at;
+                """)
+            // Credentials issued before v3 get ids of the same shape as new ones.
+            for id in try Int64.fetchAll(db, sql: "SELECT id FROM credentials") {
+                try db.execute(sql: "UPDATE credentials SET token_id = ? WHERE id = ?", arguments: [CredentialRules.newTokenID(), id])
+            }
+            try db.execute(sql: """
+                CREATE UNIQUE INDEX credentials_by_token_id ON credentials(token_id);
+                CREATE TABLE revocations (
+                    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+                    token_id   TEXT    NOT NULL,
+                    username   TEXT    NOT NULL,
+                    issued_at  INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    revoked_at INTEGER NOT NULL
+                );
+                CREATE INDEX revocations_by_expiry ON revocations(expires_at);
+                CREATE TABLE user_blocks (
+                    username TEXT    PRIMARY KEY,
+                    until    INTEGER NOT NULL
+                );
+                """)
         }
         return migrator
     }

@@ -18,6 +18,34 @@ extension CredentialRules {
         return base64URL(bytes)
     }
 
+    /// A new credential id (`token_id`, docs/architecture.md §4.9): `tok_` and 128 random bits
+    /// from the same CSPRNG as passwords, as 22 characters of URL-safe base64. Opaque: it tells
+    /// nothing of the user, the time or how many credentials exist, and it is no secret (the
+    /// password is).
+    package static func newTokenID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        var bytes: [UInt8] = []
+        for _ in 0..<2 {
+            withUnsafeBytes(of: generator.next() as UInt64) { bytes.append(contentsOf: $0) }
+        }
+        return tokenIDPrefix + base64URL(bytes)
+    }
+
+    static let tokenIDPrefix = "tok_"
+
+    /// True if `text` has the shape of `newTokenID()`'s ids: what a request's `token_id` must
+    /// have before any store is asked.
+    package static func isTokenID(_ text: some StringProtocol) -> Bool {
+        guard text.utf8.count == tokenIDPrefix.utf8.count + 22, text.hasPrefix(tokenIDPrefix) else { return false }
+        return text.utf8.dropFirst(tokenIDPrefix.utf8.count).allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"): true
+            default: false
+            }
+        }
+    }
+
     /// SHA-256 of the secret's UTF-8: 32 bytes. A fast hash is right here because the secrets
     /// are 256-bit random values, which no dictionary or brute-force search can reach; a slow
     /// hash (bcrypt, scrypt) would only slow down `/mqtt/auth`.

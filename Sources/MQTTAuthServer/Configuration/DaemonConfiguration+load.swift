@@ -6,7 +6,7 @@ import Yams
 
 extension DaemonConfiguration {
     static let topLevelKeys: Set<String> = ACLConfiguration.keys.union([
-        "listen", "tls", "database", "database_ca", "database_pool_size", "database_timeout", "database_miss_lookups", "api_keys", "providers", "credentials", "broker", "rate_limits",
+        "listen", "tls", "database", "database_ca", "database_pool_size", "database_timeout", "database_miss_lookups", "api_keys", "admin_keys", "providers", "credentials", "broker", "rate_limits",
     ])
 
     /// Loads and checks the daemon's configuration file.
@@ -55,6 +55,7 @@ struct DaemonConfigReader {
             case "database_ca", "database_pool_size", "database_timeout", "database_miss_lookups":
                 postgresKeys.append((key, value))
             case "api_keys": configuration.apiKeys = items(value, "api_keys").compactMap { apiKey($0) }
+            case "admin_keys": configuration.adminKeys = items(value, "admin_keys").compactMap { apiKey($0, kind: "an admin key") }
             case "providers": providers = self.providers(value)
             case "credentials": credentials(value, into: &configuration.credentials)
             case "broker": broker(value, into: &configuration.broker)
@@ -193,10 +194,10 @@ struct DaemonConfigReader {
         return TLSFiles(certificate: certificate, privateKey: privateKey)
     }
 
-    mutating func apiKey(_ node: Node) -> APIKey? {
+    mutating func apiKey(_ node: Node, kind: String = "an api key") -> APIKey? {
         var name: String?
         var digest: [UInt8]?
-        for (key, _, value) in entries(node, "an api key", allowed: ["name", "key_sha256", "key"]) {
+        for (key, _, value) in entries(node, kind, allowed: ["name", "key_sha256", "key"]) {
             guard let text = string(value, key) else { continue }
             switch key {
             case "name": name = text
@@ -215,20 +216,21 @@ struct DaemonConfigReader {
             }
         }
         guard let name, !name.isEmpty else {
-            error(node, "an api key needs a name")
+            error(node, "\(kind) needs a name")
             return nil
         }
         guard let digest else {
-            error(node, "api key '\(name.printable)' needs key_sha256 (or key, for development)")
+            error(node, "\(kind.dropFirst(kind.hasPrefix("an ") ? 3 : 2)) '\(name.printable)' needs key_sha256 (or key, for development)")
             return nil
         }
         return APIKey(name: name, sha256: digest)
     }
 
     mutating func credentials(_ node: Node, into settings: inout CredentialSettings) {
-        for (key, _, value) in entries(node, "credentials", allowed: ["max_ttl", "max_per_user", "leeway"]) {
+        for (key, _, value) in entries(node, "credentials", allowed: ["max_ttl", "max_per_user", "leeway", "max_session"]) {
             switch key {
             case "max_ttl": integer(value, "credentials.max_ttl", in: 1...31_536_000).map { settings.maxTTL = $0 }
+            case "max_session": integer(value, "credentials.max_session", in: 0...31_536_000).map { settings.maxSession = $0 }
             case "max_per_user": integer(value, "credentials.max_per_user", in: 1...10_000).map { settings.maxPerUser = $0 }
             default: integer(value, "credentials.leeway", in: 0...TokenVerifierConfiguration.maximumLeeway).map { settings.leeway = $0 }
             }

@@ -48,6 +48,8 @@ package struct DaemonConfiguration: Sendable {
     /// Set when `database` is a PostgreSQL URL, with the `database_*` keys applied.
     package var postgres: PostgresSettings?
     package var apiKeys: [APIKey] = []
+    /// Who may call the admin endpoints (README "Revocation"): the same shape as `apiKeys`.
+    package var adminKeys: [APIKey] = []
     package var providers: [ProviderConfiguration] = []
     package var credentials = CredentialSettings()
     package var broker = BrokerSettings()
@@ -145,11 +147,15 @@ package struct CredentialSettings: Sendable, Equatable {
     package var maxPerUser = 20
     /// Seconds of clock skew allowed on a token's exp and nbf.
     package var leeway = 30
+    /// The longest a refresh chain may keep a user connected from its exchange, in seconds;
+    /// 0 turns refresh off (docs/architecture.md §4.9).
+    package var maxSession = 604_800
 
-    package init(maxTTL: Int = 86400, maxPerUser: Int = 20, leeway: Int = 30) {
+    package init(maxTTL: Int = 86400, maxPerUser: Int = 20, leeway: Int = 30, maxSession: Int = 604_800) {
         self.maxTTL = maxTTL
         self.maxPerUser = maxPerUser
         self.leeway = leeway
+        self.maxSession = maxSession
     }
 }
 

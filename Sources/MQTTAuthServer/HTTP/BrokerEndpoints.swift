@@ -168,6 +168,8 @@ struct BrokerEndpoints: Sendable {
     /// What memory decides of a username and password, or what must be looked up.
     func authStep(username: String, password: String, _ runtime: Runtime) -> AuthStep {
         if runtime.acceptsTokenLogins, TokenLogin.looksLikeToken(password) {
+            // A terminated user's block holds against tokens verified before it, too.
+            if store.blockedUntil(username, now: now()) != nil { return .decided(LookUp.verdict(nil)) }
             if let known = tokenLogin.remembered(token: password, username: username, runtime: runtime, now: now()) {
                 return .decided(known)
             }

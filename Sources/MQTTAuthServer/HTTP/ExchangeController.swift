@@ -22,16 +22,6 @@ struct ExchangeController<Context: RequestContext & RemoteAddressRequestContext>
         router.post("/v2/tokens/exchange") { request, context in try await exchange(request, context) }
     }
 
-    private struct Answer: Encodable {
-        // swiftlint:disable identifier_name
-        let mqtt_username: String
-        let mqtt_password: String
-        let expires_at: String
-        let expires_in: Int
-        let provider: String
-        let user_id: String
-        // swiftlint:enable identifier_name
-    }
 
     /// Refuses a client address that has failed too often, then counts each failure (any 4xx
     /// but a 429) against it.
@@ -101,8 +91,11 @@ struct ExchangeController<Context: RequestContext & RemoteAddressRequestContext>
                 expiresAt: expiresAt,
                 maxPerUser: runtime.configuration.credentials.maxPerUser,
                 attributes: ClaimAttributes.read(provider.configuration.attributes, from: body.token),
+                origin: CredentialOrigin(apiKey: keyName, sessionStartedAt: issuedAt),
                 now: issuedAt
             )
+        } catch let refusal as IssueRefusal {
+            throw CredentialAnswer.error(refusal, now: issuedAt)
         } catch {
             // Nothing was answered, so nothing is lost: the caller may retry.
             context.logger.error("storing a credential failed", metadata: ["error": "\(error)"])
@@ -115,24 +108,15 @@ struct ExchangeController<Context: RequestContext & RemoteAddressRequestContext>
                 "provider": .string(provider.configuration.name),
                 "api_key": .string(keyName),
                 "expires_at": .string(ISO8601.string(credential.expiresAt)),
+                "credential.token_id": .string(credential.tokenID),
             ]
         )
-        return JSONResponse.make(.ok, Answer(
-            mqtt_username: credential.username,
-            mqtt_password: credential.password,
-            expires_at: ISO8601.string(credential.expiresAt),
-            expires_in: max(0, Int(credential.expiresAt.timeIntervalSince(issuedAt).rounded(.down))),
-            provider: provider.configuration.name,
-            user_id: token.subject
-        ))
+        return CredentialAnswer.response(credential, provider: provider.configuration.name, subject: token.subject, now: issuedAt)
     }
 
     /// SHA-256 of the `Authorization: Bearer` key, or nil without one.
     static func apiKeyDigest(_ request: Request) -> [UInt8]? {
-        guard let header = request.headers[.authorization] else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else { return nil }
-        return Array(SHA256.hash(data: Data(parts[1].utf8)))
+        request.bearerKeyDigest
     }
 
     /// docs/architecture.md §4: by default the token's own expiry; a requested ttl (or else the

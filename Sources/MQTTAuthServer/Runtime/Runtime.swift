@@ -38,8 +38,17 @@ package final class Runtime: Sendable {
     /// The name of the API key whose SHA-256 equals `digest`, comparing against every key in
     /// constant time so that timing does not tell how much of a guess was right.
     package func apiKeyName(forDigest digest: [UInt8]) -> String? {
+        Self.name(of: digest, in: configuration.apiKeys)
+    }
+
+    /// The name of the admin key whose SHA-256 equals `digest`, compared as `apiKeyName` does.
+    package func adminKeyName(forDigest digest: [UInt8]) -> String? {
+        Self.name(of: digest, in: configuration.adminKeys)
+    }
+
+    private static func name(of digest: [UInt8], in keys: [APIKey]) -> String? {
         var found: String?
-        for key in configuration.apiKeys where CredentialRules.constantTimeEqual(key.sha256, digest) {
+        for key in keys where CredentialRules.constantTimeEqual(key.sha256, digest) {
             found = found ?? key.name
         }
         return found

@@ -1,0 +1,234 @@
+import Crypto
+import Foundation
+import Hummingbird
+import Logging
+import MQTTAuthCore
+import MQTTAuthStore
+
+/// Refresh and revocation (README "Refresh and revocation", docs/architecture.md §4.9–4.11):
+/// - `POST /v2/tokens/refresh`, with the API key whose exchange issued the credential;
+/// - `DELETE /v2/tokens/{token_id}`, with that API key or an admin key;
+/// - `POST /v2/users/{username}/terminate` (and CloudSignal's `/v2/utilities/users/…`), with an
+///   admin key.
+struct LifecycleController<Context: RequestContext>: Sendable {
+    let runtime: RuntimeBox
+    let store: any CredentialStore
+    let now: @Sendable () -> Date
+    /// The exchange's per-API-key limiter: a refresh counts as an exchange.
+    let perAPIKey: RateLimiter
+
+    static var bodyLimit: Int { 64 * 1024 }
+    /// The longest `block_seconds`: a year.
+    static var maxBlockSeconds: Int { 31_536_000 }
+
+    func register(on router: Router<Context>) {
+        router.post("/v2/tokens/refresh") { request, context in try await refresh(request, context) }
+        router.delete("/v2/tokens/:token_id") { request, context in try await revoke(request, context) }
+        for path in ["/v2/users/:username/terminate", "/v2/utilities/users/:username/terminate"] {
+            router.post(RouterPath(path)) { request, context in try await terminate(request, context) }
+        }
+    }
+
+    /// Who is calling, by the `Authorization: Bearer` key.
+    enum Caller: Equatable {
+        case apiKey(String)
+        case admin(String)
+    }
+
+    static func caller(_ request: Request, _ runtime: Runtime) throws(APIError) -> Caller {
+        guard let digest = request.bearerKeyDigest else { throw APIError.unauthorized }
+        if let name = runtime.adminKeyName(forDigest: digest) { return .admin(name) }
+        if let name = runtime.apiKeyName(forDigest: digest) { return .apiKey(name) }
+        throw APIError.unauthorized
+    }
+
+    // MARK: Refresh
+
+    private struct RefreshBody: Decodable {
+        // swiftlint:disable identifier_name
+        let token_id: String
+        let current_token_password: String
+        // swiftlint:enable identifier_name
+    }
+
+    private func refresh(_ request: Request, _ context: Context) async throws -> Response {
+        var request = request
+        let runtime = runtime.current
+        guard case .apiKey(let keyName) = try Self.caller(request, runtime) else {
+            throw APIError(status: .forbidden, code: "forbidden", message: "refresh takes the API key of the exchange, not an admin key")
+        }
+        if let limit = runtime.configuration.rateLimits.perAPIKey,
+           let wait = perAPIKey.take(keyName, limit: limit, now: now().timeIntervalSinceReferenceDate) {
+            throw APIError.rateLimited(retryAfter: wait, "too many exchanges for this API key")
+        }
+        let body: RefreshBody
+        do {
+            body = try JSONDecoder().decode(RefreshBody.self, from: Data(try await request.body(upTo: Self.bodyLimit).readableBytesView))
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError.invalidRequest("body must be a JSON object with string fields token_id and current_token_password")
+        }
+        guard CredentialRules.isTokenID(body.token_id) else { throw APIError.invalidRequest("token_id is not a token id") }
+        let maxSession = runtime.configuration.credentials.maxSession
+        guard maxSession > 0 else {
+            throw APIError(status: .unauthorized, code: "token_expired",
+                           message: "refresh is turned off (credentials.max_session is 0); exchange a new identity-provider token")
+        }
+        let started = now()
+        let stored: StoredCredential?
+        do {
+            stored = try await store.credential(tokenID: body.token_id, now: started)
+        } catch {
+            context.logger.error("reading a credential for a refresh failed", metadata: ["error": "\(error)"])
+            throw APIError(status: .serviceUnavailable, code: "unavailable", message: "the credential store is unavailable; try again")
+        }
+        // One answer for every refusal below, so that none tells which check failed.
+        let password = CredentialRules.hash(body.current_token_password)
+        guard let stored, CredentialRules.constantTimeEqual(stored.hash, password), stored.apiKey == keyName,
+              let provider = runtime.providers[stored.provider], provider.configuration.enabled
+        else { throw APIError.notRefreshable }
+        let lifetime = stored.expiresAt.timeIntervalSince(stored.issuedAt)
+        let sessionEnd = stored.sessionStartedAt.addingTimeInterval(TimeInterval(maxSession))
+        let expiresAt = min(started.addingTimeInterval(lifetime), sessionEnd)
+        guard expiresAt.timeIntervalSince(started) >= 1 else {
+            throw APIError(status: .unauthorized, code: "token_expired",
+                           message: "the session reached credentials.max_session; exchange a new identity-provider token")
+        }
+        let credential: IssuedCredential
+        do {
+            credential = try await store.issue(
+                provider: stored.provider, subject: stored.subject, username: stored.username, expiresAt: expiresAt,
+                maxPerUser: runtime.configuration.credentials.maxPerUser, attributes: stored.attributes,
+                origin: CredentialOrigin(apiKey: keyName, sessionStartedAt: stored.sessionStartedAt, replacing: stored.tokenID),
+                now: started
+            )
+        } catch let refusal as IssueRefusal {
+            throw CredentialAnswer.error(refusal, now: started)
+        } catch {
+            context.logger.error("storing a refreshed credential failed", metadata: ["error": "\(error)"])
+            throw APIError(status: .serviceUnavailable, code: "unavailable", message: "the credential store is unavailable; try again")
+        }
+        context.logger.info("refreshed MQTT credential", metadata: [
+            "mqtt.username": .string(credential.username),
+            "api_key": .string(keyName),
+            "credential.token_id": .string(credential.tokenID),
+            "credential.replaces": .string(stored.tokenID),
+            "expires_at": .string(ISO8601.string(credential.expiresAt)),
+        ])
+        return CredentialAnswer.response(credential, provider: stored.provider, subject: stored.subject, now: started)
+    }
+
+    // MARK: Revocation
+
+    private struct Revoked: Encodable {
+        // swiftlint:disable identifier_name
+        let token_id: String
+        let revoked: Bool
+        // swiftlint:enable identifier_name
+    }
+
+    private func revoke(_ request: Request, _ context: Context) async throws -> Response {
+        let runtime = runtime.current
+        let caller = try Self.caller(request, runtime)
+        guard let tokenID = context.parameters.get("token_id"), CredentialRules.isTokenID(tokenID) else {
+            throw APIError.invalidRequest("the path does not hold a token id")
+        }
+        let issuer: String?
+        switch caller {
+        case .admin: issuer = nil
+        case .apiKey(let name): issuer = name
+        }
+        let revoked: Bool
+        do {
+            revoked = try await store.revoke(tokenID: tokenID, issuedBy: issuer, now: now())
+        } catch {
+            context.logger.error("revoking a credential failed", metadata: ["error": "\(error)"])
+            throw APIError(status: .serviceUnavailable, code: "unavailable", message: "the credential store is unavailable; nothing was revoked")
+        }
+        guard revoked else {
+            throw APIError(status: .notFound, code: "token_not_found", message: "no live credential with this token_id was issued for this key")
+        }
+        Self.audit(context.logger, caller, action: "revoke_token", target: tokenID)
+        return JSONResponse.make(.ok, Revoked(token_id: tokenID, revoked: true))
+    }
+
+    private struct TerminateBody: Decodable {
+        // swiftlint:disable:next identifier_name
+        let block_seconds: Int?
+    }
+
+    private struct Terminated: Encodable {
+        // swiftlint:disable identifier_name
+        let username: String
+        let revoked: Int
+        let blocked_until: String?
+        // swiftlint:enable identifier_name
+    }
+
+    private func terminate(_ request: Request, _ context: Context) async throws -> Response {
+        var request = request
+        let runtime = runtime.current
+        let caller = try Self.caller(request, runtime)
+        guard case .admin = caller else {
+            throw APIError(status: .forbidden, code: "forbidden", message: "terminating a user needs an admin key")
+        }
+        guard let username = context.parameters.get("username"), (try? CredentialRules.validateUsername(username)) != nil else {
+            throw APIError.invalidRequest("the path does not hold a valid username")
+        }
+        let bytes = try await request.body(upTo: Self.bodyLimit)
+        var blockSeconds: Int?
+        if bytes.readableBytes > 0 {
+            do {
+                blockSeconds = try JSONDecoder().decode(TerminateBody.self, from: Data(bytes.readableBytesView)).block_seconds
+            } catch {
+                throw APIError.invalidRequest("body must be empty or a JSON object with an optional whole number block_seconds")
+            }
+        }
+        if let blockSeconds, !(0...Self.maxBlockSeconds).contains(blockSeconds) {
+            throw APIError.invalidRequest("block_seconds must be between 0 and \(Self.maxBlockSeconds)")
+        }
+        let started = now()
+        let until = blockSeconds.flatMap { $0 > 0 ? started.addingTimeInterval(TimeInterval($0)) : nil }
+        let revoked: Int?
+        do {
+            revoked = try await store.terminate(username: username, blockUntil: until, now: started)
+        } catch {
+            context.logger.error("terminating a user failed", metadata: ["error": "\(error)"])
+            throw APIError(status: .serviceUnavailable, code: "unavailable", message: "the credential store is unavailable; nothing was revoked")
+        }
+        guard let revoked else {
+            throw APIError(status: .notFound, code: "user_not_found", message: "no identity holds this username")
+        }
+        Self.audit(context.logger, caller, action: "terminate_user", target: username)
+        let blocked = store.blockedUntil(username, now: started)
+        return JSONResponse.make(.ok, Terminated(username: username, revoked: revoked, blocked_until: blocked.map(ISO8601.string)))
+    }
+
+    /// One structured line per revocation: who (the key's name, never the key), what, on what.
+    static func audit(_ logger: Logger, _ caller: Caller, action: String, target: String) {
+        let (kind, name): (String, String) = switch caller {
+        case .admin(let name): ("admin", name)
+        case .apiKey(let name): ("api_key", name)
+        }
+        logger.notice("audit", metadata: [
+            "audit.action": .string(action), "audit.target": .string(target),
+            "audit.key_kind": .string(kind), "audit.key_name": .string(name),
+        ])
+    }
+}
+
+extension Request {
+    /// SHA-256 of the `Authorization: Bearer` key, or nil without one.
+    var bearerKeyDigest: [UInt8]? {
+        guard let header = headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else { return nil }
+        return Array(SHA256.hash(data: Data(parts[1].utf8)))
+    }
+}
+
+extension APIError {
+    /// Every refused refresh: wrong password, unknown or revoked token_id, another key's credential.
+    static let notRefreshable = APIError(status: .unauthorized, code: "invalid_token", message: "this credential cannot be refreshed")
+}

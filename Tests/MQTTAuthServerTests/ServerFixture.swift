@@ -6,6 +6,7 @@ import MQTTAuthCore
 import MQTTAuthServer
 import MQTTAuthStore
 import NIOCore
+import Synchronization
 import TestSupport
 
 /// A daemon's parts on a temporary folder: a config file, a store, a runtime, a fixed clock.
@@ -18,14 +19,17 @@ final class ServerFixture: Sendable {
     let configPath: String
     let parts: ServerParts
     let now: Date
+    /// The daemon's clock: `now` until a test moves it.
+    let clock: TestClock
 
     /// `extraYAML` is appended to a config with one Supabase provider (HS256) and one API key.
     /// `brokerYAML` holds more lines of the `broker` section, indented by two spaces.
     /// `providersYAML` holds more entries of `providers`, indented by two spaces, and `files`
-    /// are written beside the config first (a `jwks_file`, say).
+    /// are written beside the config first (a `jwks_file`, say). `apiKeysYAML` and
+    /// `credentialsYAML` hold more lines of those sections, indented by two spaces.
     init(
         extraYAML: String = "", responseBody: String = "json", brokerYAML: String = "",
-        providersYAML: String = "", files: [String: Data] = [:]
+        providersYAML: String = "", files: [String: Data] = [:], apiKeysYAML: String = "", credentialsYAML: String = ""
     ) throws {
         folder = try TempFolder("server")
         configPath = folder.path + "/mqtt-authd.yml"
@@ -38,6 +42,7 @@ final class ServerFixture: Sendable {
             api_keys:
               - name: backend
                 key: "\(Self.apiKey)"
+            \(apiKeysYAML)
             providers:
               - name: supabase
                 type: supabase
@@ -52,6 +57,7 @@ final class ServerFixture: Sendable {
             credentials:
               max_ttl: 7200
               max_per_user: 3
+            \(credentialsYAML)
             broker:
               response_body: \(responseBody)
             \(brokerYAML)
@@ -67,12 +73,14 @@ final class ServerFixture: Sendable {
         let configuration = try DaemonConfiguration.load(path: configPath)
         let now = Date(timeIntervalSince1970: 1_900_000_000)
         self.now = now
+        let clock = TestClock(now)
+        self.clock = clock
         let store = try SQLiteCredentialStore(path: configuration.database, logger: Logger(label: "test"), now: now)
         parts = ServerParts(
-            runtime: RuntimeBox(Server.runtime(configuration, now: { now })),
+            runtime: RuntimeBox(Server.runtime(configuration, now: { clock.now })),
             store: store,
             metrics: ServerMetrics(),
-            now: { now }
+            now: { clock.now }
         )
     }
 
@@ -114,6 +122,17 @@ final class ServerFixture: Sendable {
             now: now.addingTimeInterval(-TimeInterval(age))
         )
     }
+}
+
+/// A clock a test sets.
+final class TestClock: Sendable {
+    private let time: Mutex<Date>
+
+    init(_ start: Date) { time = Mutex(start) }
+
+    var now: Date { time.withLock { $0 } }
+
+    func set(_ date: Date) { time.withLock { $0 = date } }
 }
 
 extension TestClientProtocol {

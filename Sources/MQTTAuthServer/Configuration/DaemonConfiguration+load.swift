@@ -193,19 +193,31 @@ struct DaemonConfigReader {
         return TLSFiles(certificate: certificate, privateKey: privateKey)
     }
 
+    /// An entry of `api_keys`. Its kind is `kind`, or else a plain key's `sk_`/`pk_` prefix, or
+    /// else secret; a `kind` that contradicts the prefix is an error (README "API keys").
+    /// No message quotes a key.
     mutating func apiKey(_ node: Node) -> APIKey? {
         var name: String?
         var digest: [UInt8]?
-        for (key, _, value) in entries(node, "an api key", allowed: ["name", "key_sha256", "key"]) {
+        var prefixKind: APIKeyKind?
+        var kind: (kind: APIKeyKind, node: Node)?
+        for (key, _, value) in entries(node, "an api key", allowed: ["name", "key_sha256", "key", "kind"]) {
             guard let text = string(value, key) else { continue }
             switch key {
             case "name": name = text
+            case "kind":
+                guard let named = APIKeyKind(rawValue: text) else {
+                    error(value, "kind must be secret or publishable, not '\(text.printable)'")
+                    continue
+                }
+                kind = (named, value)
             case "key":
                 guard !text.isEmpty else {
                     error(value, "key is empty")
                     continue
                 }
                 digest = Array(SHA256.hash(data: Data(text.utf8)))
+                prefixKind = APIKeyKind(prefixOf: text)
             default:
                 guard let bytes = Hex.bytes(text), bytes.count == 32 else {
                     error(value, "key_sha256 must be 64 hex digits (mqtt-authd hash-key KEY prints it)")
@@ -222,7 +234,11 @@ struct DaemonConfigReader {
             error(node, "api key '\(name.printable)' needs key_sha256 (or key, for development)")
             return nil
         }
-        return APIKey(name: name, sha256: digest)
+        if let kind, let prefixKind, kind.kind != prefixKind {
+            error(kind.node, "api key '\(name.printable)' says kind: \(kind.kind.rawValue), but its key starts with \(prefixKind.prefix), which is \(prefixKind.rawValue)")
+            return nil
+        }
+        return APIKey(name: name, sha256: digest, kind: kind?.kind ?? prefixKind ?? .secret)
     }
 
     mutating func credentials(_ node: Node, into settings: inout CredentialSettings) {

@@ -16,6 +16,8 @@ import MQTTAuthPostgres
 /// api_keys:                                 # who may call /v2/tokens/exchange
 ///   - name: backend
 ///     key_sha256: "<hex SHA-256 of the key>"   # or key: "sk_test_..." (plain, for development)
+///     kind: secret                          # or publishable: browsers, from cors origins only;
+///                                           # a plain key's sk_/pk_ prefix sets it
 /// providers:
 ///   - name: supabase                        # lower-case; the "provider" of exchange requests
 ///     type: supabase
@@ -77,12 +79,6 @@ package struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
 package struct TLSFiles: Sendable, Equatable {
     package var certificate: String
     package var privateKey: String
-}
-
-/// An API key, kept only as its SHA-256.
-package struct APIKey: Sendable {
-    package var name: String
-    package var sha256: [UInt8]
 }
 
 /// One entry of `providers:` (README "Identity providers").

@@ -35,14 +35,22 @@ package final class Runtime: Sendable {
         self.providers = providers
     }
 
-    /// The name of the API key whose SHA-256 equals `digest`, comparing against every key in
-    /// constant time so that timing does not tell how much of a guess was right.
-    package func apiKeyName(forDigest digest: [UInt8]) -> String? {
-        var found: String?
+    /// The name and kind of the API key whose SHA-256 equals `digest`, comparing against every
+    /// key in constant time so that timing does not tell how much of a guess was right, nor
+    /// which key matched. A publishable key may only exchange, from an allowed origin (README
+    /// "API keys"): every endpoint that takes API keys must look at `kind`.
+    package func apiKey(forDigest digest: [UInt8]) -> (name: String, kind: APIKeyKind)? {
+        var found: (name: String, kind: APIKeyKind)?
         for key in configuration.apiKeys where CredentialRules.constantTimeEqual(key.sha256, digest) {
-            found = found ?? key.name
+            found = found ?? (key.name, key.kind)
         }
         return found
+    }
+
+    /// The name of the API key whose SHA-256 equals `digest`, of either kind; see
+    /// ``apiKey(forDigest:)``, which also says whether it is publishable.
+    package func apiKeyName(forDigest digest: [UInt8]) -> String? {
+        apiKey(forDigest: digest)?.name
     }
 }
 

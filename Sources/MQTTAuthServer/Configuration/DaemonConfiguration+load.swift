@@ -6,7 +6,7 @@ import Yams
 
 extension DaemonConfiguration {
     static let topLevelKeys: Set<String> = ACLConfiguration.keys.union([
-        "listen", "tls", "database", "database_ca", "database_pool_size", "database_timeout", "database_miss_lookups", "api_keys", "providers", "credentials", "broker", "rate_limits",
+        "listen", "tls", "database", "database_ca", "database_pool_size", "database_timeout", "database_miss_lookups", "api_keys", "cors", "providers", "credentials", "broker", "rate_limits",
     ])
 
     /// Loads and checks the daemon's configuration file.
@@ -55,6 +55,7 @@ struct DaemonConfigReader {
             case "database_ca", "database_pool_size", "database_timeout", "database_miss_lookups":
                 postgresKeys.append((key, value))
             case "api_keys": configuration.apiKeys = items(value, "api_keys").compactMap { apiKey($0) }
+            case "cors": cors(value, into: &configuration.cors)
             case "providers": providers = self.providers(value)
             case "credentials": credentials(value, into: &configuration.credentials)
             case "broker": broker(value, into: &configuration.broker)
@@ -239,6 +240,20 @@ struct DaemonConfigReader {
             return nil
         }
         return APIKey(name: name, sha256: digest, kind: kind?.kind ?? prefixKind ?? .secret)
+    }
+
+    /// `cors: {allowed_origins: [...]}`; each entry must be an origin as browsers send it.
+    mutating func cors(_ node: Node, into settings: inout CORSSettings) {
+        for (_, _, value) in entries(node, "cors", allowed: ["allowed_origins"]) {
+            for item in items(value, "cors.allowed_origins") {
+                guard let text = string(item, "each entry of cors.allowed_origins") else { continue }
+                if let problem = CORSSettings.problem(withOrigin: text) {
+                    error(item, "cors.allowed_origins: '\(text.printable)' is not an origin (scheme://host[:port]): \(problem)")
+                    continue
+                }
+                settings.allowedOrigins.append(text)
+            }
+        }
     }
 
     mutating func credentials(_ node: Node, into settings: inout CredentialSettings) {

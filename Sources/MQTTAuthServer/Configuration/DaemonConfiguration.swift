@@ -18,6 +18,8 @@ import MQTTAuthPostgres
 ///     key_sha256: "<hex SHA-256 of the key>"   # or key: "sk_test_..." (plain, for development)
 ///     kind: secret                          # or publishable: browsers, from cors origins only;
 ///                                           # a plain key's sk_/pk_ prefix sets it
+/// cors:
+///   allowed_origins: []                     # e.g. ["https://app.example.com"]
 /// providers:
 ///   - name: supabase                        # lower-case; the "provider" of exchange requests
 ///     type: supabase
@@ -50,6 +52,7 @@ package struct DaemonConfiguration: Sendable {
     /// Set when `database` is a PostgreSQL URL, with the `database_*` keys applied.
     package var postgres: PostgresSettings?
     package var apiKeys: [APIKey] = []
+    package var cors = CORSSettings()
     package var providers: [ProviderConfiguration] = []
     package var credentials = CredentialSettings()
     package var broker = BrokerSettings()

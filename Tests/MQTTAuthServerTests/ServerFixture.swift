@@ -22,10 +22,11 @@ final class ServerFixture: Sendable {
     /// `extraYAML` is appended to a config with one Supabase provider (HS256) and one API key.
     /// `brokerYAML` holds more lines of the `broker` section, indented by two spaces.
     /// `providersYAML` holds more entries of `providers`, indented by two spaces, and `files`
-    /// are written beside the config first (a `jwks_file`, say).
+    /// are written beside the config first (a `jwks_file`, say). `apiKeysYAML` holds more
+    /// entries of `api_keys`, indented by two spaces.
     init(
         extraYAML: String = "", responseBody: String = "json", brokerYAML: String = "",
-        providersYAML: String = "", files: [String: Data] = [:]
+        providersYAML: String = "", apiKeysYAML: String = "", files: [String: Data] = [:]
     ) throws {
         folder = try TempFolder("server")
         configPath = folder.path + "/mqtt-authd.yml"
@@ -38,6 +39,7 @@ final class ServerFixture: Sendable {
             api_keys:
               - name: backend
                 key: "\(Self.apiKey)"
+            \(apiKeysYAML)
             providers:
               - name: supabase
                 type: supabase
@@ -117,10 +119,12 @@ final class ServerFixture: Sendable {
 }
 
 extension TestClientProtocol {
-    /// POSTs a JSON body to the token exchange with the fixture's API key.
-    func exchange(_ json: String, key: String? = ServerFixture.apiKey) async throws -> TestResponse {
+    /// POSTs a JSON body to the token exchange with the fixture's API key, and `origin` as
+    /// the `Origin` header when given.
+    func exchange(_ json: String, key: String? = ServerFixture.apiKey, origin: String? = nil) async throws -> TestResponse {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let key { headers[.authorization] = "Bearer \(key)" }
+        if let origin { headers[.origin] = origin }
         return try await execute(uri: "/v2/tokens/exchange", method: .post, headers: headers, body: ByteBuffer(string: json))
     }
 }

@@ -12,6 +12,7 @@ import Testing
 struct LifecycleRouterTests {
     static let otherKey = "sk_test_other_backend"
     static let adminKey = "adm_test_admin_key_0123456789"
+    static let publishableKey = "pk_test_web_page"
 
     static func fixture(credentials: String = "") throws -> ServerFixture {
         try ServerFixture(
@@ -23,6 +24,8 @@ struct LifecycleRouterTests {
             apiKeysYAML: """
                   - name: other
                     key: "\(otherKey)"
+                  - name: web
+                    key: "\(publishableKey)"
                 """,
             credentialsYAML: credentials
         )
@@ -105,6 +108,8 @@ struct LifecycleRouterTests {
                 #expect(try response.json()["message"] as? String == "this credential cannot be refreshed")
             }
             #expect(try await Self.refresh(client, tokenID, password, key: Self.adminKey).status == .forbidden)
+            #expect(try await Self.refresh(client, tokenID, password, key: Self.publishableKey).status == .forbidden)
+            #expect(try await Self.delete(client, tokenID, key: Self.publishableKey).status == .forbidden)
             #expect(try await Self.refresh(client, tokenID, password, key: nil).status == .unauthorized)
             #expect(try await Self.refresh(client, tokenID, password, key: "sk_wrong").status == .unauthorized)
             for body in ["not json", "{}", #"{"token_id":"\#(tokenID)"}"#, #"{"token_id":"tok_short","current_token_password":"x"}"#,

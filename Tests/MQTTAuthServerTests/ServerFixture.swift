@@ -25,11 +25,12 @@ final class ServerFixture: Sendable {
     /// `extraYAML` is appended to a config with one Supabase provider (HS256) and one API key.
     /// `brokerYAML` holds more lines of the `broker` section, indented by two spaces.
     /// `providersYAML` holds more entries of `providers`, indented by two spaces, and `files`
-    /// are written beside the config first (a `jwks_file`, say). `apiKeysYAML` and
-    /// `credentialsYAML` hold more lines of those sections, indented by two spaces.
+    /// are written beside the config first (a `jwks_file`, say). `apiKeysYAML` holds more
+    /// entries of `api_keys`, and `credentialsYAML` more lines of `credentials`, both indented
+    /// by two spaces.
     init(
         extraYAML: String = "", responseBody: String = "json", brokerYAML: String = "",
-        providersYAML: String = "", files: [String: Data] = [:], apiKeysYAML: String = "", credentialsYAML: String = ""
+        providersYAML: String = "", apiKeysYAML: String = "", files: [String: Data] = [:], credentialsYAML: String = ""
     ) throws {
         folder = try TempFolder("server")
         configPath = folder.path + "/mqtt-authd.yml"
@@ -136,10 +137,12 @@ final class TestClock: Sendable {
 }
 
 extension TestClientProtocol {
-    /// POSTs a JSON body to the token exchange with the fixture's API key.
-    func exchange(_ json: String, key: String? = ServerFixture.apiKey) async throws -> TestResponse {
+    /// POSTs a JSON body to the token exchange with the fixture's API key, and `origin` as
+    /// the `Origin` header when given.
+    func exchange(_ json: String, key: String? = ServerFixture.apiKey, origin: String? = nil) async throws -> TestResponse {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let key { headers[.authorization] = "Bearer \(key)" }
+        if let origin { headers[.origin] = origin }
         return try await execute(uri: "/v2/tokens/exchange", method: .post, headers: headers, body: ByteBuffer(string: json))
     }
 }

@@ -6,7 +6,7 @@ import Yams
 
 extension DaemonConfiguration {
     static let topLevelKeys: Set<String> = ACLConfiguration.keys.union([
-        "listen", "tls", "database", "database_ca", "database_pool_size", "database_timeout", "database_miss_lookups", "api_keys", "admin_keys", "providers", "credentials", "broker", "rate_limits",
+        "listen", "tls", "database", "database_ca", "database_pool_size", "database_timeout", "database_miss_lookups", "api_keys", "admin_keys", "cors", "providers", "credentials", "broker", "rate_limits",
     ])
 
     /// Loads and checks the daemon's configuration file.
@@ -55,7 +55,8 @@ struct DaemonConfigReader {
             case "database_ca", "database_pool_size", "database_timeout", "database_miss_lookups":
                 postgresKeys.append((key, value))
             case "api_keys": configuration.apiKeys = items(value, "api_keys").compactMap { apiKey($0) }
-            case "admin_keys": configuration.adminKeys = items(value, "admin_keys").compactMap { apiKey($0, kind: "an admin key") }
+            case "admin_keys": configuration.adminKeys = items(value, "admin_keys").compactMap { apiKey($0, admin: true) }
+            case "cors": cors(value, into: &configuration.cors)
             case "providers": providers = self.providers(value)
             case "credentials": credentials(value, into: &configuration.credentials)
             case "broker": broker(value, into: &configuration.broker)
@@ -194,19 +195,32 @@ struct DaemonConfigReader {
         return TLSFiles(certificate: certificate, privateKey: privateKey)
     }
 
-    mutating func apiKey(_ node: Node, kind: String = "an api key") -> APIKey? {
+    /// An entry of `api_keys`. Its kind is `kind`, or else a plain key's `sk_`/`pk_` prefix, or
+    /// else secret; a `kind` that contradicts the prefix is an error (README "API keys").
+    /// No message quotes a key. An entry of `admin_keys` (`admin`) has the same keys but `kind`.
+    mutating func apiKey(_ node: Node, admin: Bool = false) -> APIKey? {
         var name: String?
         var digest: [UInt8]?
-        for (key, _, value) in entries(node, kind, allowed: ["name", "key_sha256", "key"]) {
+        var prefixKind: APIKeyKind?
+        var kind: (kind: APIKeyKind, node: Node)?
+        let label = admin ? "admin key" : "api key"
+        for (key, _, value) in entries(node, "an \(label)", allowed: admin ? ["name", "key_sha256", "key"] : ["name", "key_sha256", "key", "kind"]) {
             guard let text = string(value, key) else { continue }
             switch key {
             case "name": name = text
+            case "kind":
+                guard let named = APIKeyKind(rawValue: text) else {
+                    error(value, "kind must be secret or publishable, not '\(text.printable)'")
+                    continue
+                }
+                kind = (named, value)
             case "key":
                 guard !text.isEmpty else {
                     error(value, "key is empty")
                     continue
                 }
                 digest = Array(SHA256.hash(data: Data(text.utf8)))
+                prefixKind = APIKeyKind(prefixOf: text)
             default:
                 guard let bytes = Hex.bytes(text), bytes.count == 32 else {
                     error(value, "key_sha256 must be 64 hex digits (mqtt-authd hash-key KEY prints it)")
@@ -216,14 +230,33 @@ struct DaemonConfigReader {
             }
         }
         guard let name, !name.isEmpty else {
-            error(node, "\(kind) needs a name")
+            error(node, "an \(label) needs a name")
             return nil
         }
         guard let digest else {
-            error(node, "\(kind.dropFirst(kind.hasPrefix("an ") ? 3 : 2)) '\(name.printable)' needs key_sha256 (or key, for development)")
+            error(node, "\(label) '\(name.printable)' needs key_sha256 (or key, for development)")
             return nil
         }
-        return APIKey(name: name, sha256: digest)
+        if admin { return APIKey(name: name, sha256: digest, kind: .secret) }
+        if let kind, let prefixKind, kind.kind != prefixKind {
+            error(kind.node, "api key '\(name.printable)' says kind: \(kind.kind.rawValue), but its key starts with \(prefixKind.prefix), which is \(prefixKind.rawValue)")
+            return nil
+        }
+        return APIKey(name: name, sha256: digest, kind: kind?.kind ?? prefixKind ?? .secret)
+    }
+
+    /// `cors: {allowed_origins: [...]}`; each entry must be an origin as browsers send it.
+    mutating func cors(_ node: Node, into settings: inout CORSSettings) {
+        for (_, _, value) in entries(node, "cors", allowed: ["allowed_origins"]) {
+            for item in items(value, "cors.allowed_origins") {
+                guard let text = string(item, "each entry of cors.allowed_origins") else { continue }
+                if let problem = CORSSettings.problem(withOrigin: text) {
+                    error(item, "cors.allowed_origins: '\(text.printable)' is not an origin (scheme://host[:port]): \(problem)")
+                    continue
+                }
+                settings.allowedOrigins.append(text)
+            }
+        }
     }
 
     mutating func credentials(_ node: Node, into settings: inout CredentialSettings) {

@@ -16,6 +16,10 @@ import MQTTAuthPostgres
 /// api_keys:                                 # who may call /v2/tokens/exchange
 ///   - name: backend
 ///     key_sha256: "<hex SHA-256 of the key>"   # or key: "sk_test_..." (plain, for development)
+///     kind: secret                          # or publishable: browsers, from cors origins only;
+///                                           # a plain key's sk_/pk_ prefix sets it
+/// cors:
+///   allowed_origins: []                     # e.g. ["https://app.example.com"]
 /// providers:
 ///   - name: supabase                        # lower-case; the "provider" of exchange requests
 ///     type: supabase
@@ -48,8 +52,10 @@ package struct DaemonConfiguration: Sendable {
     /// Set when `database` is a PostgreSQL URL, with the `database_*` keys applied.
     package var postgres: PostgresSettings?
     package var apiKeys: [APIKey] = []
-    /// Who may call the admin endpoints (README "Revocation"): the same shape as `apiKeys`.
+    /// Who may call the admin endpoints (README "Refresh and revocation"): entries shaped like
+    /// `apiKeys`, without a kind.
     package var adminKeys: [APIKey] = []
+    package var cors = CORSSettings()
     package var providers: [ProviderConfiguration] = []
     package var credentials = CredentialSettings()
     package var broker = BrokerSettings()
@@ -79,12 +85,6 @@ package struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
 package struct TLSFiles: Sendable, Equatable {
     package var certificate: String
     package var privateKey: String
-}
-
-/// An API key, kept only as its SHA-256.
-package struct APIKey: Sendable {
-    package var name: String
-    package var sha256: [UInt8]
 }
 
 /// One entry of `providers:` (README "Identity providers").

@@ -1,12 +1,12 @@
-import Crypto
 import Foundation
 import Hummingbird
 import Logging
 import MQTTAuthCore
 import MQTTAuthStore
 
-/// `POST /v2/tokens/exchange` (CloudSignal-compatible): an app backend, with its API key,
-/// trades a user's identity-provider JWT for short-lived MQTT credentials.
+/// `POST /v2/tokens/exchange` (CloudSignal-compatible): an app backend, with its secret API
+/// key, or a web page, with a publishable key from an allowed origin, trades a user's
+/// identity-provider JWT for short-lived MQTT credentials (README "From a browser").
 struct ExchangeController<Context: RequestContext & RemoteAddressRequestContext>: Sendable {
     let runtime: RuntimeBox
     let store: any CredentialStore
@@ -20,13 +20,31 @@ struct ExchangeController<Context: RequestContext & RemoteAddressRequestContext>
 
     func register(on router: Router<Context>) {
         router.post("/v2/tokens/exchange") { request, context in try await exchange(request, context) }
+        router.on("/v2/tokens/exchange", method: .options) { request, _ in
+            try CORS.preflight(request, runtime.current.configuration.cors)
+        }
     }
 
 
-    /// Refuses a client address that has failed too often, then counts each failure (any 4xx
-    /// but a 429) against it.
+    /// Adds the CORS headers to every answer, error or not, when the request's `Origin` is
+    /// allowed (docs/architecture.md §6.6).
     private func exchange(_ request: Request, _ context: Context) async throws -> Response {
         let runtime = runtime.current
+        let origin = runtime.configuration.cors.allowedOrigin(request.headers[.origin])
+        let cors = origin.map { CORS.headers(origin: $0) } ?? [:]
+        do {
+            var response = try await exchange(request, context, runtime, origin: origin)
+            response.headers.append(contentsOf: cors)
+            return response
+        } catch var error as APIError {
+            error.headers.append(contentsOf: cors)
+            throw error
+        }
+    }
+
+    /// Refuses a client address that has failed too often, then counts each failure (any 4xx
+    /// but a 429) against it.
+    private func exchange(_ request: Request, _ context: Context, _ runtime: Runtime, origin: String?) async throws -> Response {
         let limits = runtime.configuration.rateLimits
         let client = context.remoteAddress?.ipAddress ?? "unknown"
         let seconds = now().timeIntervalSinceReferenceDate
@@ -34,17 +52,23 @@ struct ExchangeController<Context: RequestContext & RemoteAddressRequestContext>
             throw APIError.rateLimited(retryAfter: wait, "too many failed exchanges from this address")
         }
         do {
-            return try await exchange(request, context, runtime)
+            return try await issue(request, context, runtime, origin: origin)
         } catch let error as APIError where (400..<500).contains(error.status.code) && error.status != .tooManyRequests {
             if let limit = limits.perClientIP { _ = perClientIP.take(client, limit: limit, now: seconds) }
             throw error
         }
     }
 
-    private func exchange(_ request: Request, _ context: Context, _ runtime: Runtime) async throws -> Response {
+    /// `origin` is the request's `Origin` when `cors.allowed_origins` lists it, else nil.
+    private func issue(_ request: Request, _ context: Context, _ runtime: Runtime, origin: String?) async throws -> Response {
         var request = request
-        guard let digest = Self.apiKeyDigest(request), let keyName = runtime.apiKeyName(forDigest: digest) else {
+        guard let key = runtime.apiKey(for: request) else {
             throw APIError.unauthorized
+        }
+        let keyName = key.name
+        // A publishable key is public: it stands only for the pages of the allowed origins.
+        if key.kind == .publishable, origin == nil {
+            throw APIError.forbiddenOrigin("a publishable API key is accepted only from an Origin listed in cors.allowed_origins")
         }
         if let limit = runtime.configuration.rateLimits.perAPIKey,
            let wait = perAPIKey.take(keyName, limit: limit, now: now().timeIntervalSinceReferenceDate) {
@@ -107,6 +131,7 @@ struct ExchangeController<Context: RequestContext & RemoteAddressRequestContext>
                 "mqtt.username": .string(credential.username),
                 "provider": .string(provider.configuration.name),
                 "api_key": .string(keyName),
+                "api_key.kind": .string(key.kind.rawValue),
                 "expires_at": .string(ISO8601.string(credential.expiresAt)),
                 "credential.token_id": .string(credential.tokenID),
             ]
@@ -116,7 +141,7 @@ struct ExchangeController<Context: RequestContext & RemoteAddressRequestContext>
 
     /// SHA-256 of the `Authorization: Bearer` key, or nil without one.
     static func apiKeyDigest(_ request: Request) -> [UInt8]? {
-        request.bearerKeyDigest
+        request.apiKeyDigest
     }
 
     /// docs/architecture.md §4: by default the token's own expiry; a requested ttl (or else the

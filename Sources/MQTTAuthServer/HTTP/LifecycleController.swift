@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Hummingbird
 import Logging
@@ -35,11 +34,15 @@ struct LifecycleController<Context: RequestContext>: Sendable {
         case admin(String)
     }
 
+    /// A publishable key is refused with 403: it may only exchange (README "API keys").
     static func caller(_ request: Request, _ runtime: Runtime) throws(APIError) -> Caller {
-        guard let digest = request.bearerKeyDigest else { throw APIError.unauthorized }
+        guard let digest = request.apiKeyDigest else { throw APIError.unauthorized }
         if let name = runtime.adminKeyName(forDigest: digest) { return .admin(name) }
-        if let name = runtime.apiKeyName(forDigest: digest) { return .apiKey(name) }
-        throw APIError.unauthorized
+        guard let key = runtime.apiKey(forDigest: digest) else { throw APIError.unauthorized }
+        guard key.kind == .secret else {
+            throw APIError(status: .forbidden, code: "forbidden", message: "a publishable API key may only exchange tokens")
+        }
+        return .apiKey(key.name)
     }
 
     // MARK: Refresh
@@ -215,16 +218,6 @@ struct LifecycleController<Context: RequestContext>: Sendable {
             "audit.action": .string(action), "audit.target": .string(target),
             "audit.key_kind": .string(kind), "audit.key_name": .string(name),
         ])
-    }
-}
-
-extension Request {
-    /// SHA-256 of the `Authorization: Bearer` key, or nil without one.
-    var bearerKeyDigest: [UInt8]? {
-        guard let header = headers[.authorization] else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else { return nil }
-        return Array(SHA256.hash(data: Data(parts[1].utf8)))
     }
 }
 

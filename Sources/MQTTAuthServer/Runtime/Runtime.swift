@@ -35,23 +35,31 @@ package final class Runtime: Sendable {
         self.providers = providers
     }
 
-    /// The name of the API key whose SHA-256 equals `digest`, comparing against every key in
-    /// constant time so that timing does not tell how much of a guess was right.
-    package func apiKeyName(forDigest digest: [UInt8]) -> String? {
-        Self.name(of: digest, in: configuration.apiKeys)
+    /// The name and kind of the API key whose SHA-256 equals `digest`, comparing against every
+    /// key in constant time so that timing does not tell how much of a guess was right, nor
+    /// which key matched. A publishable key may only exchange, from an allowed origin (README
+    /// "API keys"): every endpoint that takes API keys must look at `kind`.
+    package func apiKey(forDigest digest: [UInt8]) -> (name: String, kind: APIKeyKind)? {
+        Self.key(digest, in: configuration.apiKeys).map { ($0.name, $0.kind) }
     }
 
-    /// The name of the admin key whose SHA-256 equals `digest`, compared as `apiKeyName` does.
+    /// The name of the admin key whose SHA-256 equals `digest`, compared as `apiKey` does.
     package func adminKeyName(forDigest digest: [UInt8]) -> String? {
-        Self.name(of: digest, in: configuration.adminKeys)
+        Self.key(digest, in: configuration.adminKeys)?.name
     }
 
-    private static func name(of digest: [UInt8], in keys: [APIKey]) -> String? {
-        var found: String?
+    private static func key(_ digest: [UInt8], in keys: [APIKey]) -> APIKey? {
+        var found: APIKey?
         for key in keys where CredentialRules.constantTimeEqual(key.sha256, digest) {
-            found = found ?? key.name
+            found = found ?? key
         }
         return found
+    }
+
+    /// The name of the API key whose SHA-256 equals `digest`, of either kind; see
+    /// ``apiKey(forDigest:)``, which also says whether it is publishable.
+    package func apiKeyName(forDigest digest: [UInt8]) -> String? {
+        apiKey(forDigest: digest)?.name
     }
 }
 

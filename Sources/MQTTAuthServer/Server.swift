@@ -63,8 +63,9 @@ package enum Server {
         router.add(middleware: MetricsRecorder(metrics: parts.metrics))
         let exchange = ExchangeController<AuthdRequestContext>(runtime: parts.runtime, store: parts.store, now: parts.now)
         exchange.register(on: router)
-        LifecycleController<AuthdRequestContext>(runtime: parts.runtime, store: parts.store, now: parts.now, perAPIKey: exchange.perAPIKey)
-            .register(on: router)
+        LifecycleController<AuthdRequestContext>(
+            runtime: parts.runtime, store: parts.store, now: parts.now, perAPIKey: exchange.perAPIKey, audit: AdminAudit(metrics: parts.metrics)
+        ).register(on: router)
         BrokerController(endpoints: parts.brokerEndpoints).register(on: router)
         EMQXController(endpoints: parts.brokerEndpoints).register(on: router)
         PolicyController(runtime: parts.runtime).register(on: router)

@@ -164,6 +164,10 @@ struct LifecycleRouterTests {
             #expect(auth.status == .forbidden)
             #expect(try await Self.delete(client, adminTokenID, key: Self.adminKey).status == .ok, "an admin revokes any")
             #expect(await fixture.parts.store.verify(username: username, password: adminPassword, now: fixture.now) == nil)
+            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            #expect(metrics.contains(#"mqtt_authd_admin_actions_total{action="revoke_token"} 2"#), "\(metrics)")
+            #expect(metrics.contains(#"mqtt_authd_http_requests_total{endpoint="revoke",status="200"} 2"#))
+            #expect(!metrics.contains(password) && !metrics.contains(ServerFixture.apiKey) && !metrics.contains(Self.adminKey))
         }
     }
 

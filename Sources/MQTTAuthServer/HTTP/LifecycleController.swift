@@ -15,6 +15,7 @@ struct LifecycleController<Context: RequestContext>: Sendable {
     let now: @Sendable () -> Date
     /// The exchange's per-API-key limiter: a refresh counts as an exchange.
     let perAPIKey: RateLimiter
+    let audit: AdminAudit
 
     static var bodyLimit: Int { 64 * 1024 }
     /// The longest `block_seconds`: a year.
@@ -26,23 +27,6 @@ struct LifecycleController<Context: RequestContext>: Sendable {
         for path in ["/v2/users/:username/terminate", "/v2/utilities/users/:username/terminate"] {
             router.post(RouterPath(path)) { request, context in try await terminate(request, context) }
         }
-    }
-
-    /// Who is calling, by the `Authorization: Bearer` key.
-    enum Caller: Equatable {
-        case apiKey(String)
-        case admin(String)
-    }
-
-    /// A publishable key is refused with 403: it may only exchange (README "API keys").
-    static func caller(_ request: Request, _ runtime: Runtime) throws(APIError) -> Caller {
-        guard let digest = request.apiKeyDigest else { throw APIError.unauthorized }
-        if let name = runtime.adminKeyName(forDigest: digest) { return .admin(name) }
-        guard let key = runtime.apiKey(forDigest: digest) else { throw APIError.unauthorized }
-        guard key.kind == .secret else {
-            throw APIError(status: .forbidden, code: "forbidden", message: "a publishable API key may only exchange tokens")
-        }
-        return .apiKey(key.name)
     }
 
     // MARK: Refresh
@@ -57,7 +41,7 @@ struct LifecycleController<Context: RequestContext>: Sendable {
     private func refresh(_ request: Request, _ context: Context) async throws -> Response {
         var request = request
         let runtime = runtime.current
-        guard case .apiKey(let keyName) = try Self.caller(request, runtime) else {
+        guard case .apiKey(let keyName) = try Caller.of(request, runtime) else {
             throw APIError(status: .forbidden, code: "forbidden", message: "refresh takes the API key of the exchange, not an admin key")
         }
         if let limit = runtime.configuration.rateLimits.perAPIKey,
@@ -133,7 +117,7 @@ struct LifecycleController<Context: RequestContext>: Sendable {
 
     private func revoke(_ request: Request, _ context: Context) async throws -> Response {
         let runtime = runtime.current
-        let caller = try Self.caller(request, runtime)
+        let caller = try Caller.of(request, runtime)
         guard let tokenID = context.parameters.get("token_id"), CredentialRules.isTokenID(tokenID) else {
             throw APIError.invalidRequest("the path does not hold a token id")
         }
@@ -152,7 +136,7 @@ struct LifecycleController<Context: RequestContext>: Sendable {
         guard revoked else {
             throw APIError(status: .notFound, code: "token_not_found", message: "no live credential with this token_id was issued for this key")
         }
-        Self.audit(context.logger, caller, action: "revoke_token", target: tokenID)
+        audit.record(context.logger, caller, .revokeToken, target: tokenID)
         return JSONResponse.make(.ok, Revoked(token_id: tokenID, revoked: true))
     }
 
@@ -172,10 +156,7 @@ struct LifecycleController<Context: RequestContext>: Sendable {
     private func terminate(_ request: Request, _ context: Context) async throws -> Response {
         var request = request
         let runtime = runtime.current
-        let caller = try Self.caller(request, runtime)
-        guard case .admin = caller else {
-            throw APIError(status: .forbidden, code: "forbidden", message: "terminating a user needs an admin key")
-        }
+        let caller = Caller.admin(try Caller.admin(request, runtime))
         guard let username = context.parameters.get("username"), (try? CredentialRules.validateUsername(username)) != nil else {
             throw APIError.invalidRequest("the path does not hold a valid username")
         }
@@ -203,21 +184,54 @@ struct LifecycleController<Context: RequestContext>: Sendable {
         guard let revoked else {
             throw APIError(status: .notFound, code: "user_not_found", message: "no identity holds this username")
         }
-        Self.audit(context.logger, caller, action: "terminate_user", target: username)
+        audit.record(context.logger, caller, .terminateUser, target: username)
         let blocked = store.blockedUntil(username, now: started)
         return JSONResponse.make(.ok, Terminated(username: username, revoked: revoked, blocked_until: blocked.map(ISO8601.string)))
     }
 
-    /// One structured line per revocation: who (the key's name, never the key), what, on what.
-    static func audit(_ logger: Logger, _ caller: Caller, action: String, target: String) {
+}
+
+/// Who is calling an endpoint that takes either kind of key, by `Authorization: Bearer`.
+enum Caller: Equatable {
+    case apiKey(String)
+    case admin(String)
+
+    /// A publishable key is refused with 403: it may only exchange (README "API keys").
+    static func of(_ request: Request, _ runtime: Runtime) throws(APIError) -> Caller {
+        guard let digest = request.apiKeyDigest else { throw APIError.unauthorized }
+        if let name = runtime.adminKeyName(forDigest: digest) { return .admin(name) }
+        guard let key = runtime.apiKey(forDigest: digest) else { throw APIError.unauthorized }
+        guard key.kind == .secret else {
+            throw APIError(status: .forbidden, code: "forbidden", message: "a publishable API key may only exchange tokens")
+        }
+        return .apiKey(key.name)
+    }
+
+    /// The admin key's name; an exchange key gets 403 (README "Admin API").
+    static func admin(_ request: Request, _ runtime: Runtime) throws(APIError) -> String {
+        guard case .admin(let name) = try of(request, runtime) else {
+            throw APIError(status: .forbidden, code: "forbidden", message: "this endpoint needs an admin key")
+        }
+        return name
+    }
+}
+
+/// Every admin action (and every revocation by an API key): one structured log line and one
+/// count in `mqtt_authd_admin_actions_total`.
+struct AdminAudit: Sendable {
+    let metrics: ServerMetrics
+
+    /// Who (the key's name, never the key), what, on what.
+    func record(_ logger: Logger, _ caller: Caller, _ action: ServerMetrics.AdminAction, target: String) {
         let (kind, name): (String, String) = switch caller {
         case .admin(let name): ("admin", name)
         case .apiKey(let name): ("api_key", name)
         }
         logger.notice("audit", metadata: [
-            "audit.action": .string(action), "audit.target": .string(target),
+            "audit.action": .string(action.rawValue), "audit.target": .string(target),
             "audit.key_kind": .string(kind), "audit.key_name": .string(name),
         ])
+        metrics.record(adminAction: action)
     }
 }
 

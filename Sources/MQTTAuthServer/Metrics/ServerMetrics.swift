@@ -41,13 +41,39 @@ package struct ServerMetrics: Sendable {
         timer.recordNanoseconds(duration.nanoseconds)
     }
 
+    /// Counts one admin action (README "Refresh and revocation"): `mqtt_authd_admin_actions_total`.
+    func record(adminAction action: AdminAction) {
+        CoreMetrics.Counter(label: "mqtt_authd_admin_actions_total", dimensions: [("action", action.rawValue)], factory: factory)
+            .increment()
+    }
+
+    /// The closed set of audited actions.
+    package enum AdminAction: String, Sendable, CaseIterable {
+        case revokeToken = "revoke_token"
+        case terminateUser = "terminate_user"
+        case createKey = "create_key"
+        case revokeKey = "revoke_key"
+        case checkACL = "acl_check"
+    }
+
     /// The closed set of endpoint labels.
     enum Endpoint: String {
-        case exchange, auth, superuser, acl, emqxAuthn = "emqx_authn", emqxAuthz = "emqx_authz", policy, healthz, metrics, other
+        case exchange, refresh, revoke, terminate, admin
+        case auth, superuser, acl, emqxAuthn = "emqx_authn", emqxAuthz = "emqx_authz", policy, healthz, metrics, other
 
         init(path: String) {
+            if path.hasPrefix("/v2/admin/") {
+                self = .admin
+                return
+            }
+            if path.hasSuffix("/terminate"), path.hasPrefix("/v2/users/") || path.hasPrefix("/v2/utilities/users/") {
+                self = .terminate
+                return
+            }
             switch path {
             case "/v2/tokens/exchange": self = .exchange
+            case "/v2/tokens/refresh": self = .refresh
+            case _ where path.hasPrefix("/v2/tokens/"): self = .revoke
             case "/mqtt/auth": self = .auth
             case "/mqtt/superuser": self = .superuser
             case "/mqtt/acl": self = .acl

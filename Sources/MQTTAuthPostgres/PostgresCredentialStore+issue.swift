@@ -151,7 +151,8 @@ extension PostgresCredentialStore {
                         in rows.decode((Int32, String, Bool, Int64, Int64?, [Int64], String?).self) {
                         let position = Int(index) - 1
                         let request = requests[position]
-                        let entry = CredentialIndex.Entry(id: id ?? -1, hash: request.hash, expiresAt: UnixTime.date(request.expires))
+                        let entry = CredentialIndex.Entry(id: id ?? -1, hash: request.hash, expiresAt: UnixTime.date(request.expires),
+                                                          tokenID: request.tokenID)
                         outcomes[position] = IssueOutcome(username: username, isNew: isNew, revision: revision, credential: entry,
                                                           dropped: dropped, refused: refused.map(Self.refusal))
                     }

@@ -141,7 +141,7 @@ package final class PostgresCredentialStore: CredentialStore, Service {
     package func check(username: String, password: String, now: Date) -> CredentialCheck {
         let hash = CredentialRules.hash(password)
         let (entries, known) = index.withLock { ($0.credentials.entries(for: username), $0.revision(of: username) != nil) }
-        if let expiresAt = CredentialIndex.match(hash, in: entries, now: now) { return .valid(expiresAt: expiresAt) }
+        if let match = CredentialIndex.match(hash, in: entries, now: now) { return .valid(match) }
         // Fail closed without waiting while the database is known to be down.
         guard reachable.load(ordering: .relaxed) else { return .invalid }
         let key = MissLookups.Key(username: username, hash: hash)
@@ -151,7 +151,7 @@ package final class PostgresCredentialStore: CredentialStore, Service {
     /// A miss look-up waits at most this long: a broker is waiting on the answer.
     var lookupTimeout: Duration { min(settings.timeout, .seconds(2)) }
 
-    package func checkInStore(username: String, password: String, now: Date) async -> Date? {
+    package func checkInStore(username: String, password: String, now: Date) async -> CredentialMatch? {
         let hash = CredentialRules.hash(password)
         do {
             let reads = try await withDeadline(lookupTimeout, "looking up a credential") { [self] in
@@ -225,7 +225,7 @@ package final class PostgresCredentialStore: CredentialStore, Service {
     /// The unexpired credentials of each of `usernames` that has an identity, with its revision.
     func fetchUsers(_ usernames: [String], now: Date) async throws -> [String: SyncedIndex.Read] {
         let rows = try await client.query("""
-            SELECT i.username, i.revision, i.attributes, b.until, c.id, c.password_hash, c.expires_at
+            SELECT i.username, i.revision, i.attributes, b.until, c.id, c.password_hash, c.expires_at, c.token_id
             FROM mqtt_authd.identities i
             LEFT JOIN mqtt_authd.credentials c ON c.username = i.username AND c.expires_at > \(UnixTime.seconds(now))
             LEFT JOIN mqtt_authd.user_blocks b ON b.username = i.username AND b.until > \(UnixTime.seconds(now))
@@ -233,12 +233,13 @@ package final class PostgresCredentialStore: CredentialStore, Service {
             ORDER BY c.id
             """, logger: logger)
         var reads: [String: SyncedIndex.Read] = [:]
-        for try await (username, revision, attributes, until, id, hash, expires)
-            in rows.decode((String, Int64, String, Int64?, Int64?, ByteBuffer?, Int64?).self) {
+        for try await (username, revision, attributes, until, id, hash, expires, tokenID)
+            in rows.decode((String, Int64, String, Int64?, Int64?, ByteBuffer?, Int64?, String?).self) {
             reads[username, default: .init(revision: revision, entries: [], attributes: UserAttributes(storedText: attributes),
                                            blockedUntil: until.map(UnixTime.date))].revision = revision
-            if let id, let hash, let expires {
-                reads[username]!.entries.append(CredentialIndex.Entry(id: id, hash: Array(hash.readableBytesView), expiresAt: UnixTime.date(expires)))
+            if let id, let hash, let expires, let tokenID {
+                reads[username]!.entries.append(CredentialIndex.Entry(id: id, hash: Array(hash.readableBytesView), expiresAt: UnixTime.date(expires),
+                                                                      tokenID: tokenID))
             }
         }
         return reads
@@ -247,15 +248,15 @@ package final class PostgresCredentialStore: CredentialStore, Service {
     /// Every unexpired credential, by user.
     static func readAll(_ connection: PostgresConnection, now: Date, logger: Logger) async throws -> [String: SyncedIndex.Read] {
         let rows = try await connection.query("""
-            SELECT c.username, i.revision, c.id, c.password_hash, c.expires_at
+            SELECT c.username, i.revision, c.id, c.password_hash, c.expires_at, c.token_id
             FROM mqtt_authd.credentials c JOIN mqtt_authd.identities i ON i.username = c.username
             WHERE c.expires_at > \(UnixTime.seconds(now))
             ORDER BY c.id
             """, logger: logger)
         var reads: [String: SyncedIndex.Read] = [:]
-        for try await (username, revision, id, hash, expires) in rows.decode((String, Int64, Int64, ByteBuffer, Int64).self) {
+        for try await (username, revision, id, hash, expires, tokenID) in rows.decode((String, Int64, Int64, ByteBuffer, Int64, String).self) {
             reads[username, default: .init(revision: revision, entries: [])].entries
-                .append(CredentialIndex.Entry(id: id, hash: Array(hash.readableBytesView), expiresAt: UnixTime.date(expires)))
+                .append(CredentialIndex.Entry(id: id, hash: Array(hash.readableBytesView), expiresAt: UnixTime.date(expires), tokenID: tokenID))
         }
         // Attributes count without a credential too (a token used as the MQTT password).
         let attributed = try await connection.query(

@@ -16,11 +16,15 @@ package struct CredentialIndex: Sendable {
         /// SHA-256 of the password, 32 bytes.
         package let hash: [UInt8]
         package let expiresAt: Date
+        /// The credential's `token_id`, which the `/mqtt/auth` answer carries (for the plugin's
+        /// revocation feed, docs/architecture.md §4.11).
+        package let tokenID: String
 
-        package init(id: Int64, hash: [UInt8], expiresAt: Date) {
+        package init(id: Int64, hash: [UInt8], expiresAt: Date, tokenID: String) {
             self.id = id
             self.hash = hash
             self.expiresAt = expiresAt
+            self.tokenID = tokenID
         }
     }
 
@@ -102,12 +106,12 @@ package final class LockedIndex: Sendable {
 extension CredentialIndex {
     /// The user's unexpired credential whose hash is `hash`, compared with every credential of
     /// the user in constant time and with no early exit (docs/architecture.md §4).
-    package static func match(_ hash: [UInt8], in entries: [Entry], now: Date) -> Date? {
-        var match: Date?
+    package static func match(_ hash: [UInt8], in entries: [Entry], now: Date) -> CredentialMatch? {
+        var match: CredentialMatch?
         for entry in entries {
             let equal = CredentialRules.constantTimeEqual(entry.hash, hash)
             if equal, entry.expiresAt > now {
-                match = entry.expiresAt
+                match = CredentialMatch(expiresAt: entry.expiresAt, tokenID: entry.tokenID)
             }
         }
         return match

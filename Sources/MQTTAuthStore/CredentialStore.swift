@@ -68,7 +68,7 @@ package protocol CredentialStore: Sendable {
     /// The answer for a `check` that said `.askStore`: the store is read, within a bounded time.
     /// Nil when the credential is unknown or expired, or when the store cannot be read (fail
     /// closed).
-    func checkInStore(username: String, password: String, now: Date) async -> Date?
+    func checkInStore(username: String, password: String, now: Date) async -> CredentialMatch?
 
     /// Deletes credentials with `expiresAt <= now`; returns how many this call deleted.
     func purgeExpired(now: Date) async throws -> Int
@@ -80,15 +80,31 @@ package protocol CredentialStore: Sendable {
     var health: StoreHealth { get }
 }
 
+/// The credential a password matched.
+package struct CredentialMatch: Sendable, Equatable {
+    package let expiresAt: Date
+    package let tokenID: String
+
+    package init(expiresAt: Date, tokenID: String) {
+        self.expiresAt = expiresAt
+        self.tokenID = tokenID
+    }
+}
+
 /// The memory's answer to a password check.
 package enum CredentialCheck: Sendable, Equatable {
-    /// A credential of the user matches and expires then.
-    case valid(expiresAt: Date)
+    /// A credential of the user matches.
+    case valid(CredentialMatch)
     /// Refused: no credential matches, and asking the store could not change that.
     case invalid
     /// Not in memory, but perhaps in the store (issued by another daemon a moment ago): call
     /// `checkInStore`.
     case askStore
+
+    /// The matched credential's expiry, for `.valid`.
+    package var expiresAt: Date? {
+        if case .valid(let match) = self { match.expiresAt } else { nil }
+    }
 }
 
 package enum StoreHealth: String, Sendable {
@@ -119,12 +135,17 @@ extension CredentialStore {
     }
 
     /// `check`, then `checkInStore` when memory cannot decide.
-    package func verify(username: String, password: String, now: Date) async -> Date? {
+    package func match(username: String, password: String, now: Date) async -> CredentialMatch? {
         switch check(username: username, password: password, now: now) {
-        case .valid(let expiresAt): expiresAt
+        case .valid(let match): match
         case .invalid: nil
         case .askStore: await checkInStore(username: username, password: password, now: now)
         }
+    }
+
+    /// The matched credential's expiry, or nil.
+    package func verify(username: String, password: String, now: Date) async -> Date? {
+        await match(username: username, password: password, now: now)?.expiresAt
     }
 }
 

@@ -94,7 +94,7 @@ extension SQLiteCredentialStore {
     /// The user's credentials as the index holds them, oldest first.
     static func entries(of username: String, in db: Database) throws -> [CredentialIndex.Entry] {
         try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT id, password_hash, expires_at FROM credentials WHERE username = ? ORDER BY id
+            SELECT id, password_hash, expires_at, token_id FROM credentials WHERE username = ? ORDER BY id
             """), arguments: [username]).map(entry)
     }
 }

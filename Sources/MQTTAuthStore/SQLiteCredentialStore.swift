@@ -82,7 +82,7 @@ package final class SQLiteCredentialStore: CredentialStore {
     private static func loadUnexpired(_ db: Database, now: Date) throws -> CredentialIndex {
         var index = CredentialIndex()
         let rows = try Row.fetchCursor(db, sql: """
-            SELECT id, username, password_hash, expires_at FROM credentials
+            SELECT id, username, password_hash, expires_at, token_id FROM credentials
             WHERE expires_at > ? ORDER BY id
             """, arguments: [now.timeIntervalSince1970])
         while let row = try rows.next() {
@@ -99,10 +99,10 @@ package final class SQLiteCredentialStore: CredentialStore {
         return index
     }
 
-    /// An index entry from a row holding `id`, `password_hash` and `expires_at`.
+    /// An index entry from a row holding `id`, `password_hash`, `expires_at` and `token_id`.
     static func entry(_ row: Row) -> CredentialIndex.Entry {
         let hash: Data = row["password_hash"]
-        return CredentialIndex.Entry(id: row["id"], hash: Array(hash), expiresAt: UnixTime.date(row["expires_at"]))
+        return CredentialIndex.Entry(id: row["id"], hash: Array(hash), expiresAt: UnixTime.date(row["expires_at"]), tokenID: row["token_id"])
     }
 
     /// Unexpired credentials in the index (for the active-credentials gauge).

@@ -13,7 +13,7 @@ struct ConcurrencyTests {
                 group.addTask {
                     let credential = try await store.issue("user-\(index % 50)", maxPerUser: 10)
                     // Visible as soon as `issue` returns.
-                    #expect(store.authenticate(username: credential.username, password: credential.password, now: t0) != nil)
+                    #expect(store.expiry(username: credential.username, password: credential.password, now: t0) != nil)
                     return credential
                 }
             }
@@ -23,14 +23,14 @@ struct ConcurrencyTests {
         #expect(Set(issued.map(\.password)).count == 200)
         #expect(Set(issued.map(\.username)).count == 50)
         for credential in issued {
-            #expect(store.authenticate(username: credential.username, password: credential.password, now: t0) != nil)
+            #expect(store.expiry(username: credential.username, password: credential.password, now: t0) != nil)
         }
         #expect(store.activeCount(now: t0) == 200)
 
         let reopened = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         #expect(reopened.activeCount(now: t0) == 200)
         for credential in issued {
-            #expect(reopened.authenticate(username: credential.username, password: credential.password, now: t0) != nil)
+            #expect(reopened.expiry(username: credential.username, password: credential.password, now: t0) != nil)
         }
     }
 
@@ -64,7 +64,7 @@ struct ConcurrencyTests {
             for _ in 0..<2 {
                 group.addTask {
                     for _ in 0..<5_000 {
-                        #expect(store.authenticate(username: "steady", password: steady.password, now: t0) != nil)
+                        #expect(store.expiry(username: "steady", password: steady.password, now: t0) != nil)
                     }
                 }
             }

@@ -52,7 +52,7 @@ struct CrashTests {
 
         let restarted = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         for (username, password) in issued {
-            #expect(restarted.authenticate(username: username, password: password, now: t0) == at(3600))
+            #expect(restarted.expiry(username: username, password: password, now: t0) == at(3600))
         }
         #expect(restarted.activeCount(now: t0) == 4)
     }

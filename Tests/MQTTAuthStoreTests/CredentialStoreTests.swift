@@ -13,7 +13,7 @@ struct CredentialStoreTests {
         #expect(issued.username == "alice")
         #expect(issued.password.count == 43)
         #expect(issued.expiresAt == at(3600))
-        #expect(store.authenticate(username: "alice", password: issued.password, now: t0) == at(3600))
+        #expect(store.expiry(username: "alice", password: issued.password, now: t0) == at(3600))
         #expect(store.activeCount(now: t0) == 1)
     }
 
@@ -22,23 +22,23 @@ struct CredentialStoreTests {
         let store = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         let alice = try await store.issue("alice")
         let bob = try await store.issue("bob")
-        #expect(store.authenticate(username: "alice", password: CredentialRules.newPassword(), now: t0) == nil)
-        #expect(store.authenticate(username: "alice", password: bob.password, now: t0) == nil)
-        #expect(store.authenticate(username: "alice", password: "", now: t0) == nil)
-        #expect(store.authenticate(username: "alice", password: String(alice.password.dropLast()), now: t0) == nil)
-        #expect(store.authenticate(username: "carol", password: alice.password, now: t0) == nil)
-        #expect(store.authenticate(username: "Alice", password: alice.password, now: t0) == nil)
-        #expect(store.authenticate(username: "bob", password: bob.password, now: t0) != nil)
+        #expect(store.expiry(username: "alice", password: CredentialRules.newPassword(), now: t0) == nil)
+        #expect(store.expiry(username: "alice", password: bob.password, now: t0) == nil)
+        #expect(store.expiry(username: "alice", password: "", now: t0) == nil)
+        #expect(store.expiry(username: "alice", password: String(alice.password.dropLast()), now: t0) == nil)
+        #expect(store.expiry(username: "carol", password: alice.password, now: t0) == nil)
+        #expect(store.expiry(username: "Alice", password: alice.password, now: t0) == nil)
+        #expect(store.expiry(username: "bob", password: bob.password, now: t0) != nil)
     }
 
     @Test func expiredCredentialNeverAuthenticatesEvenBeforePurge() async throws {
         let folder = try TempFolder()
         let store = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         let issued = try await store.issue("alice", expiresAt: at(60))
-        #expect(store.authenticate(username: "alice", password: issued.password, now: at(59)) == at(60))
-        #expect(store.authenticate(username: "alice", password: issued.password, now: at(59.999)) == at(60))
-        #expect(store.authenticate(username: "alice", password: issued.password, now: at(60)) == nil)
-        #expect(store.authenticate(username: "alice", password: issued.password, now: at(86_400)) == nil)
+        #expect(store.expiry(username: "alice", password: issued.password, now: at(59)) == at(60))
+        #expect(store.expiry(username: "alice", password: issued.password, now: at(59.999)) == at(60))
+        #expect(store.expiry(username: "alice", password: issued.password, now: at(60)) == nil)
+        #expect(store.expiry(username: "alice", password: issued.password, now: at(86_400)) == nil)
         #expect(store.activeCount(now: at(59)) == 1)
         #expect(store.activeCount(now: at(60)) == 0)
     }
@@ -48,7 +48,7 @@ struct CredentialStoreTests {
         let store = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         let issued = try await store.issue("alice", expiresAt: at(3600.9))
         #expect(issued.expiresAt == at(3600))
-        #expect(store.authenticate(username: "alice", password: issued.password, now: at(3599.5)) == at(3600))
+        #expect(store.expiry(username: "alice", password: issued.password, now: at(3599.5)) == at(3600))
     }
 
     @Test(arguments: [0, 0.5, -10])
@@ -77,10 +77,10 @@ struct CredentialStoreTests {
         let store = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         let first = try await store.issue("alice", expiresAt: at(600))
         let second = try await store.issue("alice", expiresAt: at(3600), now: at(300))
-        #expect(store.authenticate(username: "alice", password: first.password, now: at(301)) == at(600))
-        #expect(store.authenticate(username: "alice", password: second.password, now: at(301)) == at(3600))
-        #expect(store.authenticate(username: "alice", password: first.password, now: at(600)) == nil)
-        #expect(store.authenticate(username: "alice", password: second.password, now: at(600)) == at(3600))
+        #expect(store.expiry(username: "alice", password: first.password, now: at(301)) == at(600))
+        #expect(store.expiry(username: "alice", password: second.password, now: at(301)) == at(3600))
+        #expect(store.expiry(username: "alice", password: first.password, now: at(600)) == nil)
+        #expect(store.expiry(username: "alice", password: second.password, now: at(600)) == at(3600))
     }
 
     @Test func perUserCapDropsTheOldest() async throws {
@@ -92,13 +92,13 @@ struct CredentialStoreTests {
             // Later credentials may even expire sooner: the cap drops by age, not by expiry.
             issued.append(try await store.issue("alice", expiresAt: at(Double(3600 - index)), maxPerUser: 3))
         }
-        let valid = issued.map { store.authenticate(username: "alice", password: $0.password, now: t0) != nil }
+        let valid = issued.map { store.expiry(username: "alice", password: $0.password, now: t0) != nil }
         #expect(valid == [false, false, true, true, true])
-        #expect(store.authenticate(username: "bob", password: bob.password, now: t0) != nil)
+        #expect(store.expiry(username: "bob", password: bob.password, now: t0) != nil)
         #expect(store.activeCount(now: t0) == 4)
 
         let reopened = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
-        let validOnDisk = issued.map { reopened.authenticate(username: "alice", password: $0.password, now: t0) != nil }
+        let validOnDisk = issued.map { reopened.expiry(username: "alice", password: $0.password, now: t0) != nil }
         #expect(validOnDisk == [false, false, true, true, true])
     }
 
@@ -109,9 +109,9 @@ struct CredentialStoreTests {
         let live = try await store.issue("alice", expiresAt: at(3600), maxPerUser: 2)
         // At 20 s the first has expired: it is deleted, and the cap of 2 keeps `live` and the new one.
         let new = try await store.issue("alice", expiresAt: at(3600), maxPerUser: 2, now: at(20))
-        #expect(store.authenticate(username: "alice", password: live.password, now: at(20)) != nil)
-        #expect(store.authenticate(username: "alice", password: new.password, now: at(20)) != nil)
-        #expect(store.authenticate(username: "alice", password: old.password, now: at(5)) == nil)
+        #expect(store.expiry(username: "alice", password: live.password, now: at(20)) != nil)
+        #expect(store.expiry(username: "alice", password: new.password, now: at(20)) != nil)
+        #expect(store.expiry(username: "alice", password: old.password, now: at(5)) == nil)
         #expect(store.activeCount(now: t0) == 2)
     }
 
@@ -124,14 +124,14 @@ struct CredentialStoreTests {
         _ = try await store.issue("c", expiresAt: at(100))
 
         #expect(try await store.purgeExpired(now: at(120)) == 3)
-        #expect(store.authenticate(username: "c", password: c.password, now: at(120)) == at(3600))
+        #expect(store.expiry(username: "c", password: c.password, now: at(120)) == at(3600))
         // Counted at t0, when all four were unexpired: the index holds only the survivor.
         #expect(store.activeCount(now: t0) == 1)
 
         // Opened "at t0", the store would load the expired rows too if they were still on disk.
         let reopened = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         #expect(reopened.activeCount(now: t0) == 1)
-        #expect(reopened.authenticate(username: "c", password: c.password, now: at(120)) == at(3600))
+        #expect(reopened.expiry(username: "c", password: c.password, now: at(120)) == at(3600))
         #expect(try await reopened.purgeExpired(now: at(120)) == 0)
         #expect(try await reopened.purgeExpired(now: at(3600)) == 1)
         #expect(reopened.activeCount(now: t0) == 0)
@@ -144,6 +144,6 @@ struct CredentialStoreTests {
         let b = try await store.issue("b", expiresAt: at(3600))
         let later = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: at(60))
         #expect(later.activeCount(now: t0) == 1)
-        #expect(later.authenticate(username: "b", password: b.password, now: at(60)) == at(3600))
+        #expect(later.expiry(username: "b", password: b.password, now: at(60)) == at(3600))
     }
 }

@@ -28,7 +28,7 @@ struct DurabilityTests {
             issued = try await store.issue("alice")
         }
         let reopened = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
-        #expect(reopened.authenticate(username: "alice", password: issued.password, now: t0) == at(3600))
+        #expect(reopened.expiry(username: "alice", password: issued.password, now: t0) == at(3600))
     }
 
     /// The first store is never closed, as after a crash: a second one on the same file sees
@@ -42,12 +42,12 @@ struct DurabilityTests {
         }
         let second = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
         for credential in issued {
-            #expect(second.authenticate(username: credential.username, password: credential.password, now: t0) == at(3600))
+            #expect(second.expiry(username: credential.username, password: credential.password, now: t0) == at(3600))
         }
         // The restarted store can write while the old connection is still open.
         let more = try await second.issue("carol")
         let third = try SQLiteCredentialStore(path: folder.database, logger: quietLogger, now: t0)
-        #expect(third.authenticate(username: "carol", password: more.password, now: t0) != nil)
+        #expect(third.expiry(username: "carol", password: more.password, now: t0) != nil)
         withExtendedLifetime(first) {}
     }
 
@@ -86,8 +86,8 @@ struct StoreLoggingTests {
             issued.append(try await store.issue(subject, expiresAt: at(60)))
         }
         for credential in issued {
-            _ = store.authenticate(username: credential.username, password: credential.password, now: t0)
-            _ = store.authenticate(username: credential.username, password: "wrong", now: t0)
+            _ = store.expiry(username: credential.username, password: credential.password, now: t0)
+            _ = store.expiry(username: credential.username, password: "wrong", now: t0)
         }
         _ = try await store.purgeExpired(now: at(60))
 

@@ -11,7 +11,7 @@ struct OpeningTests {
         let store = try SQLiteCredentialStore(path: path, logger: quietLogger, now: t0)
         #expect(FileManager.default.fileExists(atPath: path))
         let issued = try await store.issue("alice")
-        #expect(store.authenticate(username: "alice", password: issued.password, now: t0) != nil)
+        #expect(store.expiry(username: "alice", password: issued.password, now: t0) != nil)
     }
 
     @Test func aFileThatIsNotADatabaseGivesAClearError() throws {

@@ -68,3 +68,10 @@ extension CredentialStore {
         )
     }
 }
+
+extension SQLiteCredentialStore {
+    /// The expiry of the credential `authenticate` matches, or nil.
+    func expiry(username: String, password: String, now: Date) -> Date? {
+        authenticate(username: username, password: password, now: now)?.expiresAt
+    }
+}

@@ -13,10 +13,10 @@ struct UsernameBindingTests {
         let second = try await store.issue("s-2", username: "john")
         #expect(first.username == "john")
         #expect(second.username == CredentialRules.disambiguated("john", provider: "supabase", subject: "s-2"))
-        #expect(store.authenticate(username: first.username, password: first.password, now: t0) != nil)
-        #expect(store.authenticate(username: second.username, password: second.password, now: t0) != nil)
-        #expect(store.authenticate(username: first.username, password: second.password, now: t0) == nil)
-        #expect(store.authenticate(username: second.username, password: first.password, now: t0) == nil)
+        #expect(store.expiry(username: first.username, password: first.password, now: t0) != nil)
+        #expect(store.expiry(username: second.username, password: second.password, now: t0) != nil)
+        #expect(store.expiry(username: first.username, password: second.password, now: t0) == nil)
+        #expect(store.expiry(username: second.username, password: first.password, now: t0) == nil)
     }
 
     @Test func theSameSubjectAtAnotherProviderIsAnotherIdentity() async throws {
@@ -77,6 +77,6 @@ struct UsernameBindingTests {
         #expect(second.username != long)
         #expect(second.username.utf8.count <= 128)
         try CredentialRules.validateUsername(second.username)
-        #expect(store.authenticate(username: second.username, password: second.password, now: t0) != nil)
+        #expect(store.expiry(username: second.username, password: second.password, now: t0) != nil)
     }
 }

@@ -89,9 +89,9 @@ struct BrokerEndpoints: Sendable {
             return verdict
         }
 
-        static func verdict(_ expiresAt: Date?) -> Verdict {
-            guard let expiresAt else { return Verdict(allowed: false, reason: "wrong username or password") }
-            return Verdict(allowed: true, expiresAt: expiresAt)
+        static func verdict(_ match: CredentialMatch?) -> Verdict {
+            guard let match else { return Verdict(allowed: false, reason: "wrong username or password") }
+            return Verdict(allowed: true, expiresAt: match.expiresAt, tokenID: match.tokenID)
         }
     }
 
@@ -150,6 +150,9 @@ struct BrokerEndpoints: Sendable {
         var allowed: Bool
         var reason: String = ""
         var expiresAt: Date?
+        /// The matched credential's `token_id`, in an allowing `/mqtt/auth` answer: what the
+        /// plugin's revocation feed names (docs/architecture.md §4.11).
+        var tokenID: String?
         /// The user's attributes, in an allowing `/mqtt/auth` answer (README "Attributes").
         var attributes: UserAttributes = .none
     }
@@ -176,8 +179,8 @@ struct BrokerEndpoints: Sendable {
             return .lookUp(username: username, password: password, isToken: true)
         }
         switch store.check(username: username, password: password, now: now()) {
-        case .valid(let expiresAt):
-            return .decided(Verdict(allowed: true, expiresAt: expiresAt, attributes: store.attributes(of: username)))
+        case .valid(let match):
+            return .decided(Verdict(allowed: true, expiresAt: match.expiresAt, tokenID: match.tokenID, attributes: store.attributes(of: username)))
         case .invalid: return .decided(LookUp.verdict(nil))
         case .askStore: return .lookUp(username: username, password: password, isToken: false)
         }
@@ -233,7 +236,13 @@ struct BrokerEndpoints: Sendable {
             ISO8601.write(expiresAt, to: &body)
             body.writeStaticString(#"","#)
         }
-        body.writeStaticString(verdict.allowed ? #""ok":true}"# : #""ok":false}"#)
+        if verdict.allowed, let tokenID = verdict.tokenID {
+            body.writeStaticString(#""ok":true,"token_id":"#)
+            body.writeString(JSONText.quoted(tokenID))
+            body.writeStaticString("}")
+        } else {
+            body.writeStaticString(verdict.allowed ? #""ok":true}"# : #""ok":false}"#)
+        }
         return body
     }
 

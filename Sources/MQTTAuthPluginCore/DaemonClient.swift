@@ -22,8 +22,9 @@ package final class DaemonClient: Sendable {
     package enum AuthAnswer: Equatable, Sendable {
         /// 200: the credential is valid; `expiresAt` is when it stops being valid, if the
         /// daemon said (`expires_at`, JSON bodies only); `attributes` are the user's
-        /// (`attributes`, JSON bodies only), for this session's ACL checks.
-        case allowed(expiresAt: Date?, attributes: UserAttributes)
+        /// (`attributes`, JSON bodies only), for this session's ACL checks; `tokenID` names the
+        /// credential (`token_id`), for the revocation feed (`RevocationFeed`).
+        case allowed(expiresAt: Date?, attributes: UserAttributes, tokenID: String?)
         /// 403: wrong username or password, or an expired credential.
         case denied
         /// No usable answer within the timeout. The caller refuses the client (fail closed).
@@ -168,13 +169,57 @@ package final class DaemonClient: Sendable {
     /// `GET /v2/policy` with `If-None-Match: etag`, on the client's own thread: never blocks
     /// the broker. Failover and the timeout work as for the other calls.
     package func fetchPolicy(etag: String?) async -> PolicyAnswer {
+        switch await get("/v2/policy", ifNoneMatch: etag, limit: Self.policyLimit) {
+        case .success(let answer) where answer.status == 304:
+            return .unchanged
+        case .success(let answer):
+            return .changed(body: Data(answer.body.readableBytesView), etag: answer.etag)
+        case .failure(let failure):
+            return .unavailable(reason: failure.reason)
+        }
+    }
+
+    /// What the revocation feed answered.
+    package enum RevocationAnswer: Equatable, Sendable {
+        /// The token ids revoked since the cursor asked for; `cursor` is where to go on from,
+        /// and `complete` is false when the daemon had more than one answer holds.
+        case revoked(tokenIDs: [String], cursor: Int64, complete: Bool)
+        case unavailable(reason: String)
+    }
+
+    /// `GET /v2/revocations?since=…` (docs/architecture.md §4.11), like `fetchPolicy`.
+    package func fetchRevocations(since: Int64?) async -> RevocationAnswer {
+        let path = "/v2/revocations" + (since.map { "?since=\($0)" } ?? "")
+        switch await get(path, ifNoneMatch: nil, limit: Self.revocationsLimit) {
+        case .success(let answer) where answer.status == 200:
+            struct Body: Decodable {
+                // swiftlint:disable:next identifier_name
+                let cursor: Int64, token_ids: [String], complete: Bool
+            }
+            guard let body = try? JSONDecoder().decode(Body.self, from: Data(answer.body.readableBytesView)) else {
+                return .unavailable(reason: "the daemon's revocation feed answer does not decode")
+            }
+            return .revoked(tokenIDs: body.token_ids, cursor: body.cursor, complete: body.complete)
+        case .success(let answer):
+            return .unavailable(reason: "the daemon answered /v2/revocations with \(answer.status)")
+        case .failure(let failure):
+            return .unavailable(reason: failure.reason)
+        }
+    }
+
+    /// The largest revocation feed answer accepted: 8 MiB (the daemon sends at most 10,000 ids).
+    package static let revocationsLimit = 8 << 20
+
+    /// A GET on the client's own thread, to the first daemon that answers 200 or 304 (any other
+    /// answer or error skips that daemon, as for `post`); with the body of a 200, up to `limit`.
+    private func get(_ path: String, ifNoneMatch etag: String?, limit: Int) async -> Result<(status: UInt, etag: String?, body: ByteBuffer), Failure> {
         var reasons: [String] = []
         let deadline = NIODeadline.now() + timeout
         let sequence = order(now: .now())
         for (position, index) in sequence.enumerated() {
             let now = NIODeadline.now()
             guard now < deadline else { break }
-            let url = baseURLs[index] + "/v2/policy"
+            let url = baseURLs[index] + path
             var request = HTTPClientRequest(url: url)
             request.method = .GET
             if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
@@ -183,10 +228,10 @@ package final class DaemonClient: Sendable {
                 let response = try await http.execute(request, deadline: Self.share(of: deadline, now: now, left: sequence.count - position))
                 switch response.status.code {
                 case 304:
-                    return .unchanged
+                    return .success((304, response.headers.first(name: "ETag"), ByteBuffer()))
                 case 200:
-                    let body = try await response.body.collect(upTo: Self.policyLimit)
-                    return .changed(body: Data(body.readableBytesView), etag: response.headers.first(name: "ETag"))
+                    let body = try await response.body.collect(upTo: limit)
+                    return .success((200, response.headers.first(name: "ETag"), body))
                 default:
                     skip(index, now: .now())
                     reasons.append("\(url) answered \(response.status.code)")
@@ -197,7 +242,7 @@ package final class DaemonClient: Sendable {
             }
         }
         if reasons.isEmpty { reasons.append("no daemon tried within \(timeout.nanoseconds / 1_000_000) ms") }
-        return .unavailable(reason: reasons.joined(separator: "; "))
+        return .failure(Failure(reason: reasons.joined(separator: "; ")))
     }
 
     /// The largest policy document accepted: 64 MiB, far beyond a sane rule set.
@@ -214,21 +259,23 @@ package final class DaemonClient: Sendable {
     private struct AuthBody: Decodable {
         var expires_at: String?
         var attributes: [String: [String]]?
+        var token_id: String?
 
-        private enum CodingKeys: String, CodingKey { case expires_at, attributes }
+        private enum CodingKeys: String, CodingKey { case expires_at, attributes, token_id }
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             expires_at = try? container.decodeIfPresent(String.self, forKey: .expires_at)
             attributes = try? container.decodeIfPresent([String: [String]].self, forKey: .attributes)
+            token_id = try? container.decodeIfPresent(String.self, forKey: .token_id)
         }
     }
 
-    /// A 200 answer of `/mqtt/auth`: its `expires_at` and `attributes` when the body is JSON
+    /// A 200 answer of `/mqtt/auth`: its `expires_at`, `attributes` and `token_id` when the body is JSON
     /// holding them (each ignored when odd), none for a text body.
     package static func allowed(body: Data?) -> AuthAnswer {
         let decoded = body.flatMap { try? JSONDecoder().decode(AuthBody.self, from: $0) }
         return .allowed(expiresAt: decoded?.expires_at.flatMap { try? Date($0, strategy: .iso8601) },
-                        attributes: UserAttributes(decoded?.attributes ?? [:]))
+                        attributes: UserAttributes(decoded?.attributes ?? [:]), tokenID: decoded?.token_id)
     }
 }

@@ -41,7 +41,7 @@ extension PostgresCredentialStore {
 
     package func revoke(tokenID: String, issuedBy apiKey: String?, now: Date) async throws -> Bool {
         let seconds = UnixTime.seconds(now)
-        let change = try await revocation("revoking a credential") { [self] connection -> Revocation? in
+        let change = try await revocation("revoking a credential") { [self] connection -> RevocationChange? in
             let locked = try await connection.query("""
                 UPDATE mqtt_authd.identities i SET revision = i.revision + 1
                 FROM mqtt_authd.credentials c
@@ -53,7 +53,7 @@ extension PostgresCredentialStore {
             for try await row in locked.decode((String, Int64).self) { user = row }
             guard let (username, revision) = user else { return nil }
             let removed = try await moveToRevocations(connection, tokenID: tokenID, username: nil, now: seconds)
-            return Revocation(username: username, revision: revision, removed: removed, blockedUntil: nil)
+            return RevocationChange(username: username, revision: revision, removed: removed, blockedUntil: nil)
         }
         if change != nil { logger.info("revoked a credential", metadata: ["credential.token_id": "\(tokenID)"]) }
         return change != nil
@@ -62,7 +62,7 @@ extension PostgresCredentialStore {
     package func terminate(username: String, blockUntil: Date?, now: Date) async throws -> Int? {
         let seconds = UnixTime.seconds(now)
         let until = blockUntil.map(UnixTime.seconds)
-        let change = try await revocation("terminating a user") { [self] connection -> Revocation? in
+        let change = try await revocation("terminating a user") { [self] connection -> RevocationChange? in
             let locked = try await connection.query("""
                 UPDATE mqtt_authd.identities SET revision = revision + 1 WHERE username = \(username) RETURNING revision
                 """, logger: logger)
@@ -79,7 +79,7 @@ extension PostgresCredentialStore {
                     """, logger: logger)
                 for try await stored in blocks.decode(Int64.self) { block = UnixTime.date(stored) }
             }
-            return Revocation(username: username, revision: revision, removed: removed, blockedUntil: block)
+            return RevocationChange(username: username, revision: revision, removed: removed, blockedUntil: block)
         }
         guard let change else { return nil }
         logger.info("terminated a user", metadata: [
@@ -89,12 +89,34 @@ extension PostgresCredentialStore {
         return change.removed.count
     }
 
+    package func revocations(since: Date, now: Date, limit: Int) async throws -> [Revocation] {
+        do {
+            let found = try await withDeadline(lookupTimeout, "reading revocations") { [self] () async throws -> [Revocation] in
+                let rows = try await client.query("""
+                    SELECT token_id, revoked_at FROM mqtt_authd.revocations
+                    WHERE revoked_at >= \(UnixTime.seconds(since)) AND expires_at > \(UnixTime.seconds(now))
+                    ORDER BY seq LIMIT \(limit)
+                    """, logger: logger)
+                var found: [Revocation] = []
+                for try await (id, at) in rows.decode((String, Int64).self) {
+                    found.append(Revocation(tokenID: id, revokedAt: UnixTime.date(at)))
+                }
+                return found
+            }
+            markReachable()
+            return found
+        } catch {
+            noteFailure(error, "reading revocations")
+            throw CredentialStoreError("cannot read revocations: \(PostgresStoreError.reason(error))")
+        }
+    }
+
     package func blockedUntil(_ username: String, now: Date) -> Date? {
         index.withLock { $0.credentials.blockedUntil(username, now: now) }
     }
 
     /// What one revocation changed of a user.
-    struct Revocation: Sendable {
+    struct RevocationChange: Sendable {
         var username: String
         var revision: Int64
         /// Ids of the credentials it revoked.
@@ -104,8 +126,8 @@ extension PostgresCredentialStore {
 
     /// Runs `body` in one transaction within `writeTimeout`, announces the user on the change
     /// feed in the same transaction, and after the commit applies the change to memory.
-    private func revocation(_ what: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> Revocation?) async throws -> Revocation? {
-        let change: Revocation?
+    private func revocation(_ what: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> RevocationChange?) async throws -> RevocationChange? {
+        let change: RevocationChange?
         do {
             change = try await withDeadline(writeTimeout, what) { [self] in
                 try await client.withTransaction(logger: logger) { connection in

@@ -69,6 +69,7 @@ package enum Server {
         BrokerController(endpoints: parts.brokerEndpoints).register(on: router)
         EMQXController(endpoints: parts.brokerEndpoints).register(on: router)
         PolicyController(runtime: parts.runtime).register(on: router)
+        RevocationFeedController(runtime: parts.runtime, store: parts.store, now: parts.now).register(on: router)
         // 200 while broker checks can be answered, which they are from memory even when a
         // shared database is down; the body says which, for an operator or a balancer.
         router.get("/healthz") { _, _ in

@@ -50,6 +50,10 @@ package protocol CredentialStore: Sendable {
     /// Until when `username` is blocked, if it is at `now`: memory only, no I/O.
     func blockedUntil(_ username: String, now: Date) -> Date?
 
+    /// The credentials revoked at or after `since` that are still unexpired at `now`, in
+    /// revocation order, at most `limit`: the revocation feed brokers poll (§4.11).
+    func revocations(since: Date, now: Date, limit: Int) async throws -> [Revocation]
+
     /// The username bound to the identity (provider, subject), binding `username` (or its
     /// first free disambiguated form, as `issue` would) when it has none; no credential is
     /// issued. What a token used as the MQTT password is checked against.
@@ -78,6 +82,17 @@ package protocol CredentialStore: Sendable {
 
     /// Whether the store's database answers, for `/healthz`.
     var health: StoreHealth { get }
+}
+
+/// One revoked credential, as the revocation feed lists it.
+package struct Revocation: Sendable, Equatable {
+    package let tokenID: String
+    package let revokedAt: Date
+
+    package init(tokenID: String, revokedAt: Date) {
+        self.tokenID = tokenID
+        self.revokedAt = revokedAt
+    }
 }
 
 /// The credential a password matched.

@@ -75,6 +75,15 @@ extension SQLiteCredentialStore {
         return revoked
     }
 
+    package func revocations(since: Date, now: Date, limit: Int) async throws -> [Revocation] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT token_id, revoked_at FROM revocations WHERE revoked_at >= ? AND expires_at > ? ORDER BY seq LIMIT ?
+                """, arguments: [UnixTime.seconds(since), UnixTime.seconds(now), limit])
+                .map { Revocation(tokenID: $0["token_id"], revokedAt: UnixTime.date($0["revoked_at"])) }
+        }
+    }
+
     package func blockedUntil(_ username: String, now: Date) -> Date? {
         index.withLock { $0.blockedUntil(username, now: now) }
     }

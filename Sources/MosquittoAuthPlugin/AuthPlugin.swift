@@ -21,12 +21,18 @@ final class AuthPlugin {
     private var sessionAttributes: [UInt: ResolvedAttributes] = [:]
     /// `synced` mode: the policy fetches (`PolicySync`).
     private var sync: PolicySync?
+    /// The daemon's revocations, and which client used which credential (README "Refresh
+    /// and revocation"): a revoked credential's sessions end on the next tick after the feed
+    /// brings it.
+    private let revocations: RevocationFeed
+    private var tokens = SessionTokens()
 
     private init(identifier: OpaquePointer, options: PluginOptions, acl: CompiledACL?) {
         self.identifier = identifier
         self.options = options
         self.acl = acl
         daemon = DaemonClient(options: options)
+        revocations = RevocationFeed(daemon: daemon)
         if options.aclMode == .synced { sync = PolicySync(daemon: daemon) }
     }
 
@@ -131,9 +137,14 @@ final class AuthPlugin {
         }
         let user = String(cString: username)
         switch daemon.authenticate(username: user, password: String(cString: password), clientID: clientID) {
-        case .allowed(let expiresAt, let attributes):
+        case .allowed(let expiresAt, let attributes, let tokenID):
             if let expiresAt {
                 expiry.track(clientID: clientID, owner: UInt(bitPattern: event.client), expiresAt: expiresAt)
+            }
+            if let tokenID {
+                tokens.track(clientID: clientID, owner: UInt(bitPattern: event.client), tokenID: tokenID)
+            } else {
+                tokens.forget(clientID: clientID, owner: UInt(bitPattern: event.client))
             }
             // Resolved now, so that each ACL check only follows indexes; against the policy in
             // force, and again on the first check after a reload (`ResolvedAttributes`).
@@ -195,12 +206,21 @@ final class AuthPlugin {
             BrokerLog.notice("the credential of client '\(clientID)' has expired: disconnecting it")
             _ = mosquitto_kick_client_by_clientid(clientID, false)
         }
+        revocations.pollIfDue()
+        if let reason = revocations.takeFailure() {
+            BrokerLog.warning("cannot read the daemon's revocations (will retry): \(reason)")
+        }
+        for clientID in tokens.revoke(revocations.take()) {
+            BrokerLog.notice("the credential of client '\(clientID)' was revoked: disconnecting it")
+            _ = mosquitto_kick_client_by_clientid(clientID, false)
+        }
     }
 
     private func disconnected(_ event: mosquitto_evt_disconnect) {
         sessionAttributes[UInt(bitPattern: event.client)] = nil
         guard let clientID = Self.string(mosquitto_client_id(event.client)) else { return }
         expiry.forget(clientID: clientID, owner: UInt(bitPattern: event.client))
+        tokens.forget(clientID: clientID, owner: UInt(bitPattern: event.client))
     }
 
     /// Recompiles the rules after the broker's SIGHUP; a config that does not load leaves the

@@ -17,6 +17,26 @@ final class BrokerFixture {
         var username: String
         var password: String
         var expiresAt: Date
+        var tokenID = ""
+    }
+
+    /// An admin key; tests that use it add it to the config with `adminKeysYAML`.
+    static let adminKey = "adm_test_broker_fixture_0123456789"
+    static let adminKeysYAML = """
+        admin_keys:
+          - {name: ops, key: "\(adminKey)"}
+        """
+
+    /// Calls the daemon directly with the admin key: `DELETE /v2/tokens/{id}` or a terminate.
+    func admin(_ method: HTTPMethod, _ path: String, body: String = "") async throws -> Int {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(daemonPort)\(path)")
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(Self.adminKey)")
+        if !body.isEmpty {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        return Int(try await http.execute(request, timeout: .seconds(10)).status.code)
     }
 
     let folder: TempFolder
@@ -166,7 +186,8 @@ final class BrokerFixture {
         return Credential(
             username: try #require(json["mqtt_username"] as? String),
             password: try #require(json["mqtt_password"] as? String),
-            expiresAt: try Date(expiry, strategy: .iso8601)
+            expiresAt: try Date(expiry, strategy: .iso8601),
+            tokenID: try #require(json["token_id"] as? String)
         )
     }
 

@@ -171,6 +171,29 @@ struct LifecycleRouterTests {
         }
     }
 
+    @Test func theRevocationFeedListsRevokedTokenIDsSinceACursor() async throws {
+        let fixture = try Self.fixture()
+        try await fixture.application.test(.router) { client in
+            let (_, _, first) = try await Self.exchange(client, fixture)
+            let (_, _, second) = try await Self.exchange(client, fixture, subject: "bob")
+            #expect(try await Self.delete(client, first, key: ServerFixture.apiKey).status == .ok)
+            fixture.clock.set(fixture.now.addingTimeInterval(100))
+            #expect(try await Self.delete(client, second, key: ServerFixture.apiKey).status == .ok)
+            let now = Int(fixture.now.timeIntervalSince1970)
+            let all = try await client.execute(uri: "/v2/revocations?since=\(now)", method: .get).json()
+            #expect(all["token_ids"] as? [String] == [first, second])
+            #expect(all["cursor"] as? Int == now + 100)
+            #expect(all["complete"] as? Bool == true)
+            let later = try await client.execute(uri: "/v2/revocations?since=\(now + 50)", method: .get).json()
+            #expect(later["token_ids"] as? [String] == [second])
+            // Without a cursor: the last minute.
+            #expect(try await client.execute(uri: "/v2/revocations", method: .get).json()["token_ids"] as? [String] == [second])
+            for bad in ["x", "-1", "1.5", "99999999999999"] {
+                #expect(try await client.execute(uri: "/v2/revocations?since=\(bad)", method: .get).status == .badRequest, "\(bad)")
+            }
+        }
+    }
+
     @Test func terminatingAUserRevokesEverythingAndMayBlockNewExchanges() async throws {
         let fixture = try Self.fixture()
         try await fixture.application.test(.router) { client in

@@ -58,7 +58,7 @@ package struct ServerMetrics: Sendable {
 
     /// The closed set of endpoint labels.
     enum Endpoint: String {
-        case exchange, refresh, revoke, terminate, admin
+        case exchange, refresh, revoke, terminate, admin, revocations
         case auth, superuser, acl, emqxAuthn = "emqx_authn", emqxAuthz = "emqx_authz", policy, healthz, metrics, other
 
         init(path: String) {
@@ -73,6 +73,7 @@ package struct ServerMetrics: Sendable {
             switch path {
             case "/v2/tokens/exchange": self = .exchange
             case "/v2/tokens/refresh": self = .refresh
+            case "/v2/revocations": self = .revocations
             case _ where path.hasPrefix("/v2/tokens/"): self = .revoke
             case "/mqtt/auth": self = .auth
             case "/mqtt/superuser": self = .superuser

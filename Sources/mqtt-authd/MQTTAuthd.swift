@@ -70,7 +70,7 @@ struct HashKey: ParsableCommand {
     var key: String
 
     func run() {
-        print(SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined())
+        print(Hex.string(SHA256.hash(data: Data(key.utf8))))
     }
 }
 

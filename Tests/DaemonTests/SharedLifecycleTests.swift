@@ -30,8 +30,8 @@ extension SharedDatabaseTests {
     @Test func refreshAndRevocationReachTheOtherDaemonAndSurviveKillNine() async throws {
         let cluster = try PostgresCluster.shared.get()
         let config = try writeConfig("lifecycle.yml", cluster: cluster, database: try cluster.newDatabase())
-        let a = try start(config, cluster: cluster, log: "lifecycle-a.log")
-        var b = try start(config, cluster: cluster, log: "lifecycle-b.log")
+        let a = try start(config, cluster: cluster, log: "lifecycle-a.log", level: "trace")
+        var b = try start(config, cluster: cluster, log: "lifecycle-b.log", level: "trace")
         let token = try await DevToken.mint(secret: Array(DaemonTests.secret.utf8), issuer: DaemonTests.projectURL + "/auth/v1",
                                             subject: "alice", email: "alice@example.com", ttl: 3600, now: Date())
         let exchanged = try await credentialAnswer(a.port, "/v2/tokens/exchange", #"{"provider":"supabase","token":"\#(token)"}"#)
@@ -57,7 +57,7 @@ extension SharedDatabaseTests {
         // kill -9 and a restart: the revocation holds, on the restarted daemon and the other.
         kill(b.processIdentifier, SIGKILL)
         _ = b.waitForExit()
-        b = try start(config, cluster: cluster, log: "lifecycle-b2.log")
+        b = try start(config, cluster: cluster, log: "lifecycle-b2.log", level: "trace")
         #expect(try await auth(b.port, first) == 403)
         #expect(try await auth(b.port, second) == 200)
         #expect(try await auth(a.port, first) == 403)

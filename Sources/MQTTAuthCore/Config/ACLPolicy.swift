@@ -55,7 +55,7 @@ package enum ACLPolicy {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding strings and booleans cannot fail.
         let unversioned = (try? encoder.encode(document)) ?? Data()
-        let version = SHA256.hash(data: unversioned).map { String(format: "%02x", $0) }.joined()
+        let version = Hex.string(SHA256.hash(data: unversioned))
         document.version = version
         return (version, (try? encoder.encode(document)) ?? Data())
     }

@@ -137,13 +137,6 @@ package enum CredentialRules {
 
     /// The first `digits` lower-case hex digits of `bytes`.
     static func hex(_ bytes: some Sequence<UInt8>, digits: Int) -> String {
-        let alphabet = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(digits + 1)
-        for byte in bytes where out.count < digits {
-            out.append(alphabet[Int(byte >> 4)])
-            out.append(alphabet[Int(byte & 0x0F)])
-        }
-        return String(decoding: out.prefix(digits), as: UTF8.self)
+        String(Hex.string(bytes.prefix((digits + 1) / 2)).prefix(digits))
     }
 }

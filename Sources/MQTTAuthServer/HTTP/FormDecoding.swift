@@ -1,3 +1,5 @@
+import MQTTAuthCore
+
 /// `application/x-www-form-urlencoded` bodies, as go-auth's `form` mode and jpmens
 /// mosquitto-auth-plug send them.
 enum FormDecoding {

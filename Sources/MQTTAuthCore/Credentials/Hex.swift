@@ -1,6 +1,7 @@
-/// Hexadecimal digits, for `key_sha256` values and form `%XX` escapes.
-enum Hex {
-    static func value(_ digit: UInt8) -> UInt8? {
+/// Hexadecimal digits: `key_sha256` values, form `%XX` escapes, the policy's version, the
+/// digests of collision suffixes and `hash-key`. The one place that spells them.
+package enum Hex {
+    package static func value(_ digit: UInt8) -> UInt8? {
         switch digit {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
@@ -10,7 +11,7 @@ enum Hex {
     }
 
     /// The bytes `text` spells, two digits each, or nil.
-    static func bytes(_ text: String) -> [UInt8]? {
+    package static func bytes(_ text: String) -> [UInt8]? {
         let digits = Array(text.utf8)
         guard digits.count.isMultiple(of: 2) else { return nil }
         var bytes: [UInt8] = []
@@ -22,7 +23,8 @@ enum Hex {
         return bytes
     }
 
-    static func string(_ bytes: some Sequence<UInt8>) -> String {
+    /// Two lower-case digits per byte.
+    package static func string(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         for byte in bytes {

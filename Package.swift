@@ -204,6 +204,7 @@ let package = Package(
             dependencies: [
                 "MQTTAuthStore", "MQTTAuthCore", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,7 +1,7 @@
 import Foundation
+import InMemoryLogging
 import Logging
 import MQTTAuthStore
-import Synchronization
 import TestSupport
 
 extension TempFolder {
@@ -9,39 +9,29 @@ extension TempFolder {
     var database: String { path + "/credentials.sqlite" }
 }
 
-/// Every log line a store writes, at trace level, as text: message and metadata.
-final class LogCapture: Sendable {
-    private let lines = Mutex<[String]>([])
+/// Every log line a store writes, at trace level, kept by swift-log's own in-memory handler.
+struct LogCapture {
+    private let handler: InMemoryLogHandler = {
+        var handler = InMemoryLogHandler()
+        handler.logLevel = .trace
+        return handler
+    }()
 
     var logger: Logger {
-        var logger = Logger(label: "mqtt-authd.test") { _ in CaptureHandler(capture: self) }
+        var logger = Logger(label: "mqtt-authd.test") { [handler] _ in handler }
         logger.logLevel = .trace
         return logger
     }
 
-    var text: String { lines.withLock { $0.joined(separator: "\n") } }
-    var count: Int { lines.withLock { $0.count } }
-
-    fileprivate func append(_ line: String) {
-        lines.withLock { $0.append(line) }
-    }
-}
-
-private struct CaptureHandler: LogHandler {
-    let capture: LogCapture
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
+    /// Each line as text: level, message and metadata.
+    var text: String {
+        handler.entries.map { entry in
+            let pairs = entry.metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            return "\(entry.level) \(entry.message) \(pairs.joined(separator: " "))"
+        }.joined(separator: "\n")
     }
 
-    func log(event: LogEvent) {
-        let all = metadata.merging(event.metadata ?? [:]) { $1 }
-        let pairs = all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        capture.append("\(event.level) \(event.message) \(pairs.joined(separator: " "))")
-    }
+    var count: Int { handler.entries.count }
 }
 
 /// A logger that drops everything.

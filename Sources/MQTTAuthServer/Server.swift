@@ -61,7 +61,7 @@ package enum Server {
     package static func router(_ parts: ServerParts) -> Router<AuthdRequestContext> {
         let router = Router(context: AuthdRequestContext.self)
         router.add(middleware: MetricsRecorder(metrics: parts.metrics))
-        let exchange = ExchangeController<AuthdRequestContext>(runtime: parts.runtime, store: parts.store, now: parts.now)
+        let exchange = ExchangeController<AuthdRequestContext>(runtime: parts.runtime, flows: CredentialFlows(store: parts.store, now: parts.now))
         exchange.register(on: router)
         LifecycleController<AuthdRequestContext>(
             runtime: parts.runtime, store: parts.store, now: parts.now, perAPIKey: exchange.perAPIKey, audit: AdminAudit(metrics: parts.metrics)

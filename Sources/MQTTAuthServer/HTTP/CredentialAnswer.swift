@@ -25,29 +25,38 @@ enum CredentialAnswer {
         return Date(timeIntervalSince1970: (credential.issuedAt.timeIntervalSince1970 + lifetime * 0.9).rounded(.down))
     }
 
-    static func response(_ credential: IssuedCredential, provider: String, subject: String, now: Date) -> Response {
-        JSONResponse.make(.ok, Body(
+    static func response(_ issued: CredentialFlows.Issued) -> Response {
+        let credential = issued.credential
+        return JSONResponse.make(.ok, Body(
             mqtt_username: credential.username,
             mqtt_password: credential.password,
             expires_at: ISO8601.string(credential.expiresAt),
-            expires_in: max(0, Int(credential.expiresAt.timeIntervalSince(now).rounded(.down))),
-            provider: provider,
-            user_id: subject,
+            expires_in: max(0, Int(credential.expiresAt.timeIntervalSince(issued.at).rounded(.down))),
+            provider: issued.provider,
+            user_id: issued.subject,
             token_id: credential.tokenID,
             refresh_recommended_at: ISO8601.string(refreshRecommendedAt(credential))
         ))
     }
+}
 
-    /// What a refusal of the store becomes: a blocked user gets 403 with `Retry-After`.
-    static func error(_ refusal: IssueRefusal, now: Date) -> APIError {
-        switch refusal {
+extension APIError {
+    /// How HTTP says what a flow refused (docs/architecture.md §6).
+    init(_ error: FlowError, now: Date) {
+        switch error {
+        case .providerNotFound(let message):
+            self.init(status: .notFound, code: "provider_not_found", message: message)
+        case .refused(let code, let message):
+            self.init(status: .unauthorized, code: code, message: message)
+        case .notRefreshable:
+            self = .notRefreshable
         case .blocked(let until):
             let seconds = max(1, Int(until.timeIntervalSince(now).rounded(.up)))
-            return APIError(status: .forbidden, code: "user_blocked",
-                            message: "this user was terminated and may not get credentials until \(ISO8601.string(until))",
-                            headers: [.retryAfter: String(seconds)])
-        case .replacedCredentialGone:
-            return .notRefreshable
+            self.init(status: .forbidden, code: "user_blocked",
+                      message: "this user was terminated and may not get credentials until \(ISO8601.string(until))",
+                      headers: [.retryAfter: String(seconds)])
+        case .unavailable:
+            self.init(status: .serviceUnavailable, code: "unavailable", message: "the credential store is unavailable; try again")
         }
     }
 }

@@ -9,8 +9,8 @@ import MQTTAuthStore
 /// identity-provider JWT for short-lived MQTT credentials (README "From a browser").
 struct ExchangeController<Context: RequestContext & RemoteAddressRequestContext>: Sendable {
     let runtime: RuntimeBox
-    let store: any CredentialStore
-    let now: @Sendable () -> Date
+    let flows: CredentialFlows
+    var now: @Sendable () -> Date { flows.now }
     /// Exchanges by API key name, and failures by client address (`rate_limits`).
     let perAPIKey = RateLimiter()
     let perClientIP = RateLimiter()
@@ -75,81 +75,22 @@ struct ExchangeController<Context: RequestContext & RemoteAddressRequestContext>
             throw APIError.rateLimited(retryAfter: wait, "too many exchanges for this API key")
         }
         let body = try ExchangeRequest.decode(try await request.body(upTo: Self.bodyLimit))
-        guard let provider = runtime.providers[body.provider] else {
-            throw APIError(status: .notFound, code: "provider_not_found", message: "no provider named '\(body.provider.printable)'")
-        }
-        guard provider.configuration.enabled else {
-            throw APIError(status: .notFound, code: "provider_not_found", message: "provider '\(body.provider)' is disabled")
-        }
-        let token: VerifiedToken
-        do {
-            token = try await provider.verifier.verify(body.token)
-        } catch {
-            throw APIError(status: .unauthorized, code: error.code.rawValue, message: error.message)
-        }
-        let issuedAt = now()
-        let expiresAt = Self.expiry(
-            token: token, ttl: body.ttl ?? provider.configuration.credentialTTL,
-            maxTTL: runtime.configuration.credentials.maxTTL, now: issuedAt)
-        // A token accepted within the leeway of its expiry leaves nothing worth issuing.
-        guard expiresAt.timeIntervalSince(issuedAt) >= 1 else {
-            throw APIError(status: .unauthorized, code: "token_expired", message: "exp: the token expires too soon to issue a credential")
-        }
-        let username: String
-        do {
-            username = try CredentialRules.username(
-                source: provider.configuration.username,
-                subject: token.subject,
-                email: token.email,
-                emailVerified: token.emailVerified
+        var logger = context.logger
+        logger[metadataKey: "api_key.kind"] = .string(key.kind.rawValue)
+        do throws(FlowError) {
+            let issued = try await flows.exchange(
+                CredentialFlows.Exchange(apiKey: keyName, provider: body.provider, token: body.token, ttl: body.ttl),
+                runtime: runtime, logger: logger
             )
+            return CredentialAnswer.response(issued)
         } catch {
-            throw APIError(status: .unauthorized, code: "invalid_token", message: error.description)
+            throw APIError(error, now: now())
         }
-        let credential: IssuedCredential
-        do {
-            credential = try await store.issue(
-                provider: provider.configuration.name,
-                subject: token.subject,
-                username: username,
-                expiresAt: expiresAt,
-                maxPerUser: runtime.configuration.credentials.maxPerUser,
-                attributes: ClaimAttributes.read(provider.configuration.attributes, from: body.token),
-                origin: CredentialOrigin(apiKey: keyName, sessionStartedAt: issuedAt),
-                now: issuedAt
-            )
-        } catch let refusal as IssueRefusal {
-            throw CredentialAnswer.error(refusal, now: issuedAt)
-        } catch {
-            // Nothing was answered, so nothing is lost: the caller may retry.
-            context.logger.error("storing a credential failed", metadata: ["error": "\(error)"])
-            throw APIError(status: .serviceUnavailable, code: "unavailable", message: "the credential store is unavailable; try again")
-        }
-        context.logger.info(
-            "issued MQTT credential",
-            metadata: [
-                "mqtt.username": .string(credential.username),
-                "provider": .string(provider.configuration.name),
-                "api_key": .string(keyName),
-                "api_key.kind": .string(key.kind.rawValue),
-                "expires_at": .string(ISO8601.string(credential.expiresAt)),
-                "credential.token_id": .string(credential.tokenID),
-            ]
-        )
-        return CredentialAnswer.response(credential, provider: provider.configuration.name, subject: token.subject, now: issuedAt)
     }
 
     /// SHA-256 of the `Authorization: Bearer` key, or nil without one.
     static func apiKeyDigest(_ request: Request) -> [UInt8]? {
         request.apiKeyDigest
-    }
-
-    /// docs/architecture.md §4: by default the token's own expiry; a requested ttl (or else the
-    /// provider's `credential_ttl`), up to `maxTTL`, instead; never beyond `maxTTL` from now.
-    static func expiry(token: VerifiedToken, ttl: Int?, maxTTL: Int, now: Date) -> Date {
-        let ceiling = now.addingTimeInterval(TimeInterval(maxTTL))
-        guard let ttl else { return min(token.expiresAt, ceiling) }
-        return now.addingTimeInterval(TimeInterval(min(ttl, maxTTL)))
     }
 }
 

@@ -57,53 +57,15 @@ struct LifecycleController<Context: RequestContext>: Sendable {
             throw APIError.invalidRequest("body must be a JSON object with string fields token_id and current_token_password")
         }
         guard CredentialRules.isTokenID(body.token_id) else { throw APIError.invalidRequest("token_id is not a token id") }
-        let maxSession = runtime.configuration.credentials.maxSession
-        guard maxSession > 0 else {
-            throw APIError(status: .unauthorized, code: "token_expired",
-                           message: "refresh is turned off (credentials.max_session is 0); exchange a new identity-provider token")
-        }
-        let started = now()
-        let stored: StoredCredential?
-        do {
-            stored = try await store.credential(tokenID: body.token_id, now: started)
-        } catch {
-            context.logger.error("reading a credential for a refresh failed", metadata: ["error": "\(error)"])
-            throw APIError(status: .serviceUnavailable, code: "unavailable", message: "the credential store is unavailable; try again")
-        }
-        // One answer for every refusal below, so that none tells which check failed.
-        let password = CredentialRules.hash(body.current_token_password)
-        guard let stored, CredentialRules.constantTimeEqual(stored.hash, password), stored.apiKey == keyName,
-              let provider = runtime.providers[stored.provider], provider.configuration.enabled
-        else { throw APIError.notRefreshable }
-        let lifetime = stored.expiresAt.timeIntervalSince(stored.issuedAt)
-        let sessionEnd = stored.sessionStartedAt.addingTimeInterval(TimeInterval(maxSession))
-        let expiresAt = min(started.addingTimeInterval(lifetime), sessionEnd)
-        guard expiresAt.timeIntervalSince(started) >= 1 else {
-            throw APIError(status: .unauthorized, code: "token_expired",
-                           message: "the session reached credentials.max_session; exchange a new identity-provider token")
-        }
-        let credential: IssuedCredential
-        do {
-            credential = try await store.issue(
-                provider: stored.provider, subject: stored.subject, username: stored.username, expiresAt: expiresAt,
-                maxPerUser: runtime.configuration.credentials.maxPerUser, attributes: stored.attributes,
-                origin: CredentialOrigin(apiKey: keyName, sessionStartedAt: stored.sessionStartedAt, replacing: stored.tokenID),
-                now: started
+        do throws(FlowError) {
+            let issued = try await CredentialFlows(store: store, now: now).refresh(
+                CredentialFlows.Refresh(apiKey: keyName, tokenID: body.token_id, password: body.current_token_password),
+                runtime: runtime, logger: context.logger
             )
-        } catch let refusal as IssueRefusal {
-            throw CredentialAnswer.error(refusal, now: started)
+            return CredentialAnswer.response(issued)
         } catch {
-            context.logger.error("storing a refreshed credential failed", metadata: ["error": "\(error)"])
-            throw APIError(status: .serviceUnavailable, code: "unavailable", message: "the credential store is unavailable; try again")
+            throw APIError(error, now: now())
         }
-        context.logger.info("refreshed MQTT credential", metadata: [
-            "mqtt.username": .string(credential.username),
-            "api_key": .string(keyName),
-            "credential.token_id": .string(credential.tokenID),
-            "credential.replaces": .string(stored.tokenID),
-            "expires_at": .string(ISO8601.string(credential.expiresAt)),
-        ])
-        return CredentialAnswer.response(credential, provider: stored.provider, subject: stored.subject, now: started)
     }
 
     // MARK: Revocation

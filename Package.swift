@@ -76,6 +76,8 @@ let package = Package(
             name: "MQTTAuthServer",
             dependencies: [
                 "MQTTAuthCore",
+                // The admin API's ACL check answers what aclcheck --json prints (README "Admin API").
+                "ACLCheckKit",
                 "MQTTAuthStore",
                 "MQTTAuthPostgres",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -224,6 +226,7 @@ let package = Package(
         .testTarget(
             name: "MQTTAuthServerTests",
             dependencies: [
+                "ACLCheckKit",
                 "MQTTAuthCore",
                 "MQTTAuthServer",
                 "MQTTAuthStore",
@@ -235,6 +238,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,30 +1,31 @@
 import Foundation
 import MQTTAuthCore
 
-extension CheckRequest {
-    private struct Report: Encodable {
-        struct Rule: Encodable {
-            let user: String
-            let topic: String
-            let permission: String
-            let source: String
-        }
-
-        let result: String
-        let access: String
-        let user: String?
-        let clientid: String?
-        let topic: String
-        /// `rule`, `superuser`, `default`, `invalid_topic` or `unsubscribe`.
-        let reason: String
-        let message: String
-        let rules: [Rule]
+/// A decision as `aclcheck --json` reports it; the admin API's ACL check answers the same
+/// content (README "aclcheck", "Admin API").
+package struct CheckReport: Encodable, Sendable, Equatable {
+    package struct Rule: Encodable, Sendable, Equatable {
+        package let user: String
+        package let topic: String
+        package let permission: String
+        /// Where the rule is written: `file:line`.
+        package let source: String
     }
 
-    /// The decision as one line of JSON, what `--json` prints.
-    package func json(_ decision: Decision) -> String {
+    /// `allow` or `deny`.
+    package let result: String
+    package let access: String
+    package let user: String?
+    package let clientid: String?
+    package let topic: String
+    /// `rule`, `superuser`, `default`, `invalid_topic` or `unsubscribe`.
+    package let reason: String
+    package let message: String
+    package let rules: [Rule]
+
+    package init(_ request: CheckRequest, _ decision: Decision) {
         var reason = "rule"
-        var rules: [Report.Rule] = []
+        var rules: [Rule] = []
         switch decision.reason {
         case .superuser: reason = "superuser"
         case .noRuleMatched: reason = "default"
@@ -32,7 +33,7 @@ extension CheckRequest {
         case .unsubscribe: reason = "unsubscribe"
         case .rules(let deciding):
             rules = deciding.map {
-                Report.Rule(
+                Rule(
                     user: $0.selector.description,
                     topic: $0.pattern.description,
                     permission: $0.permission.description,
@@ -40,19 +41,23 @@ extension CheckRequest {
                 )
             }
         }
-        let report = Report(
-            result: decision.isAllowed ? "allow" : "deny",
-            access: access.description,
-            user: user,
-            clientid: clientID,
-            topic: topic,
-            reason: reason,
-            message: decision.description,
-            rules: rules
-        )
+        self.result = decision.isAllowed ? "allow" : "deny"
+        self.access = request.access.description
+        self.user = request.user
+        self.clientid = request.clientID
+        self.topic = request.topic
+        self.reason = reason
+        self.message = decision.description
+        self.rules = rules
+    }
+}
+
+extension CheckRequest {
+    /// The decision as one line of JSON, what `--json` prints.
+    package func json(_ decision: Decision) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding plain strings and arrays cannot fail.
-        return String(decoding: try! encoder.encode(report), as: UTF8.self)
+        return String(decoding: try! encoder.encode(CheckReport(self, decision)), as: UTF8.self)
     }
 }

@@ -57,7 +57,8 @@ package enum Server {
         }
     }
 
-    /// Every route: token exchange, the broker endpoints, health and metrics.
+    /// Every route: token exchange, refresh and revocation, the admin API, the broker endpoints,
+    /// health and metrics; docs/openapi.yaml describes each.
     package static func router(_ parts: ServerParts) -> Router<AuthdRequestContext> {
         let router = Router(context: AuthdRequestContext.self)
         router.add(middleware: MetricsRecorder(metrics: parts.metrics))
@@ -65,6 +66,9 @@ package enum Server {
         exchange.register(on: router)
         LifecycleController<AuthdRequestContext>(
             runtime: parts.runtime, store: parts.store, now: parts.now, perAPIKey: exchange.perAPIKey, audit: AdminAudit(metrics: parts.metrics)
+        ).register(on: router)
+        AdminController<AuthdRequestContext>(
+            runtime: parts.runtime, store: parts.store, now: parts.now, audit: AdminAudit(metrics: parts.metrics)
         ).register(on: router)
         BrokerController(endpoints: parts.brokerEndpoints).register(on: router)
         EMQXController(endpoints: parts.brokerEndpoints).register(on: router)

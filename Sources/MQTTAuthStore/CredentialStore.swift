@@ -47,6 +47,14 @@ package protocol CredentialStore: Sendable {
     /// (nothing changed).
     func terminate(username: String, blockUntil: Date?, now: Date) async throws -> Int?
 
+    /// The credentials of `username` unexpired at `now`, live and revoked, oldest first
+    /// (`CredentialListing.inOrder`), read from the database; nil when no identity has that
+    /// username. For the admin API (README "Admin API").
+    func credentials(of username: String, now: Date) async throws -> [CredentialListing]?
+
+    /// Unexpired credentials and identities, counted in the database (README "Admin API").
+    func counts(now: Date) async throws -> StoreCounts
+
     /// Until when `username` is blocked, if it is at `now`: memory only, no I/O.
     func blockedUntil(_ username: String, now: Date) -> Date?
 

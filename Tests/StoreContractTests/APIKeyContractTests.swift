@@ -6,7 +6,7 @@ import Testing
 
 /// Stored API keys (README "Keys in the store"), against both stores; what only the shared
 /// store does (a revocation reaching another daemon) is at the end.
-@Suite("Store contract: API keys")
+@Suite("Store contract: API keys", .serialized)
 struct APIKeyContractTests {
     private func newKey(_ name: String, _ kind: StoredAPIKey.Kind = .secret, expiresAt: Date? = nil) -> NewAPIKey {
         NewAPIKey(name: name, kind: kind, expiresAt: expiresAt, now: t0)

@@ -58,8 +58,14 @@ extension PostgresCredentialStore {
     }
 
     /// A notice: lines `u<revision>:<username>` (refetch each user unless memory already has
-    /// that revision), or `p<unix seconds>` (credentials expiring by then were purged).
+    /// that revision), or `p<unix seconds>` (credentials expiring by then were purged), or
+    /// `k<name>` (a stored API key changed: read the keys again).
     func handle(_ payload: String) {
+        if payload.hasPrefix("k") {
+            keysChanged.store(true, ordering: .relaxed)
+            wakeRefetch.yield()
+            return
+        }
         if payload.hasPrefix("p"), let seconds = Int64(payload.dropFirst()) {
             index.withLock { $0.removeExpired(now: UnixTime.date(seconds)) }
             return
@@ -82,6 +88,14 @@ extension PostgresCredentialStore {
     /// Refetches the announced users, all that are waiting in one query.
     func refetchLoop() async {
         for await _ in refetchWakes {
+            if keysChanged.exchange(false, ordering: .relaxed) {
+                do {
+                    try await reloadAPIKeys()
+                } catch {
+                    noteFailure(error, "reading the API keys")
+                    needsResync.store(true, ordering: .relaxed)
+                }
+            }
             let batch = pendingUsers.withLock { users in
                 defer { users.removeAll(keepingCapacity: true) }
                 return Array(users)
@@ -122,12 +136,14 @@ extension PostgresCredentialStore {
         let now = Date()
         let since = index.withLock { $0.generation }
         needsResync.store(false, ordering: .relaxed)
-        let snapshot = try await withDeadline(settings.timeout, "reading every credential") { [self] in
+        let keysTicket = apiKeys.ticket()
+        let (snapshot, keys) = try await withDeadline(settings.timeout, "reading every credential") { [self] in
             try await client.withConnection { connection in
-                try await Self.readAll(connection, now: now, logger: logger)
+                (try await Self.readAll(connection, now: now, logger: logger), try await Self.readAPIKeys(connection, logger: logger))
             }
         }
         index.withLock { $0 = $0.merged(with: snapshot, since: since) }
+        apiKeys.replace(with: keys, ticket: keysTicket)
         markReachable()
         logger.debug("read every credential", metadata: ["reason": "\(reason)", "store.users": "\(snapshot.count)"])
     }

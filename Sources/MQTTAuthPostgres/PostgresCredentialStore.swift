@@ -40,6 +40,10 @@ package final class PostgresCredentialStore: CredentialStore, Service {
     let needsResync = Atomic<Bool>(false)
     /// Concurrent exchanges, written together (`PostgresCredentialStore+issue.swift`).
     let issues: IssueQueue<IssueRequest, IssueOutcome>
+    /// The stored API keys (`PostgresCredentialStore+apiKeys.swift`).
+    let apiKeys = APIKeyTable()
+    /// Set by a `k` notice: `refetchLoop` reads the keys again.
+    let keysChanged = Atomic<Bool>(false)
 
     /// Builds the store and its pool; connects nothing yet.
     ///
@@ -119,6 +123,8 @@ package final class PostgresCredentialStore: CredentialStore, Service {
                 do {
                     try await PostgresSchema.migrate(connection, logger: logger)
                     let snapshot = try await Self.readAll(connection, now: now, logger: logger)
+                    let ticket = apiKeys.ticket()
+                    apiKeys.replace(with: try await Self.readAPIKeys(connection, logger: logger), ticket: ticket)
                     try? await connection.close()
                     return snapshot
                 } catch {

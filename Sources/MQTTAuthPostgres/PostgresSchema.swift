@@ -29,13 +29,16 @@ import PostgresNIO
 ///   chain start and the token id a refresh replaces, and refusing (`o_refused`) a blocked
 ///   user or a refresh whose credential is gone. Revocation locks the identity's row too, so
 ///   a refresh and a revocation of its credential never both succeed.
+/// - Migration 4 (README "Keys in the store"): `api_keys`, as on SQLite; a change is announced
+///   on the channel as `k<name>`.
 ///
 /// Times are whole Unix seconds (bigint, UTC), as in the SQLite store.
 enum PostgresSchema {
     /// The lock key of migrations: "mqttauth" in ASCII.
     static let migrationLock: Int64 = 0x6d71_7474_6175_7468
     /// The channel that carries changes to every daemon: lines `u<revision>:<username>` when
-    /// users' credentials changed, `p<unix seconds>` when credentials expiring by then were purged.
+    /// users' credentials changed, `p<unix seconds>` when credentials expiring by then were purged,
+    /// `k<name>` when a stored API key was created or revoked.
     static let channel = "mqtt_authd"
 
     /// Migration n (1-based) is `migrations[n - 1]`, a list of statements.
@@ -95,6 +98,19 @@ enum PostgresSchema {
             "CREATE TABLE mqtt_authd.user_blocks (username text PRIMARY KEY, until bigint NOT NULL)",
             "DROP FUNCTION mqtt_authd.issue_credentials(text[], text[], text[], integer, bytea[], bigint[], bigint[], integer[], text[])",
             issueFunction(version: 3),
+        ],
+        [
+            """
+            CREATE TABLE mqtt_authd.api_keys (
+                name         text   PRIMARY KEY,
+                kind         text   NOT NULL CHECK (kind IN ('secret', 'publishable')),
+                key_sha256   bytea  NOT NULL CHECK (octet_length(key_sha256) = 32),
+                created_at   bigint NOT NULL,
+                expires_at   bigint,
+                revoked_at   bigint,
+                last_used_at bigint
+            )
+            """,
         ],
     ]
 

@@ -46,9 +46,10 @@ package enum Server {
     package static func runtime(
         _ configuration: DaemonConfiguration,
         now: @escaping @Sendable () -> Date = { Date() },
-        logger: Logger? = nil
+        logger: Logger? = nil,
+        storedKeys: (any APIKeyStore)? = nil
     ) -> Runtime {
-        Runtime(configuration: configuration, now: now) { provider in
+        Runtime(configuration: configuration, now: now, storedKeys: storedKeys) { provider in
             switch provider.keySource {
             case .jwks(let url): JWKSHTTPSource(url: url, client: jwksClient, logger: logger)
             case .discovery(let url): OIDCDiscoverySource(url: url, issuer: provider.issuer, client: jwksClient, logger: logger)
@@ -74,6 +75,8 @@ package enum Server {
         EMQXController(endpoints: parts.brokerEndpoints).register(on: router)
         PolicyController(runtime: parts.runtime).register(on: router)
         RevocationFeedController(runtime: parts.runtime, store: parts.store, now: parts.now).register(on: router)
+        KeysController<AuthdRequestContext>(runtime: parts.runtime, store: parts.store, now: parts.now, audit: AdminAudit(metrics: parts.metrics))
+            .register(on: router)
         // 200 while broker checks can be answered, which they are from memory even when a
         // shared database is down; the body says which, for an operator or a balancer.
         router.get("/healthz") { _, _ in
@@ -133,7 +136,10 @@ extension Server {
     package static func services(path: String, parts: ServerParts, logger: Logger) -> [any Service] {
         [
             PurgeService(store: parts.store, metrics: parts.metrics, interval: .seconds(60), logger: logger, now: parts.now),
-            ReloadService(path: path, runtime: parts.runtime, logger: logger) { runtime($0, now: parts.now, logger: logger) },
+            ReloadService(path: path, runtime: parts.runtime, logger: logger) {
+                runtime($0, now: parts.now, logger: logger, storedKeys: parts.store)
+            },
+            APIKeyService(store: parts.store, logger: logger, now: parts.now),
         ]
     }
 }

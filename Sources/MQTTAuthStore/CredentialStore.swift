@@ -6,7 +6,7 @@ import MQTTAuthCore
 /// in-memory index that answers broker checks without I/O, and both pass the same contract
 /// suite (`Tests/StoreContractTests`). The rules they share are in docs/architecture.md §4
 /// and §9.
-package protocol CredentialStore: Sendable {
+package protocol CredentialStore: APIKeyStore {
     /// Issues a new credential for the identity (provider, subject) and returns it, plaintext
     /// password included, only after it is durable in the store; then this store's index knows
     /// it too. The identity keeps the username bound to it; a new identity gets `username`, or

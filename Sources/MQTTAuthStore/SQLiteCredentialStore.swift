@@ -30,6 +30,10 @@ package final class SQLiteCredentialStore: CredentialStore {
     let logger: Logger
     /// Concurrent `issue` calls, committed together.
     let issues: IssueQueue<IssueRequest, IssueOutcome>
+    /// The stored API keys (`SQLiteCredentialStore+apiKeys.swift`).
+    let apiKeys = APIKeyTable()
+    /// `PRAGMA data_version` when the keys were last read: it changes when another process commits.
+    let keysDataVersion = Mutex<Int64>(0)
 
     /// Opens the SQLite database at `path`, creating the file and its parent folders when
     /// missing, in WAL mode with `synchronous=FULL`; migrates the schema with GRDB's
@@ -46,10 +50,12 @@ package final class SQLiteCredentialStore: CredentialStore {
         }
         let queue: DatabaseQueue
         let loaded: CredentialIndex
+        let keys: ([StoredAPIKey], Int64)
         do {
             queue = try DatabaseQueue(path: path, configuration: Self.configuration)
             try Schema.migrator.migrate(queue)
             loaded = try queue.read { db in try Self.loadUnexpired(db, now: now) }
+            keys = try queue.read { db in (try Self.readAPIKeys(db), try Self.dataVersion(db)) }
         } catch {
             throw .cannotOpen(path, error)
         }
@@ -58,6 +64,8 @@ package final class SQLiteCredentialStore: CredentialStore {
         self.index = index
         issues = IssueQueue { batch in await Self.record(batch: batch, in: queue, index: index) }
         self.logger = logger
+        apiKeys.replace(with: keys.0, ticket: apiKeys.ticket())
+        keysDataVersion.withLock { $0 = keys.1 }
         logger.debug("opened the credential store", metadata: [
             "store.path": "\(path)",
             "store.active_credentials": "\(loaded.activeCount(now: now))",

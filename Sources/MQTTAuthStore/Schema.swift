@@ -16,6 +16,9 @@ import MQTTAuthCore
 ///   `revocations`, the revoked credentials until their own expiry, numbered by `seq` (the
 ///   cursor of the plugin's revocation feed); `user_blocks`, users refused new credentials
 ///   until `until`.
+/// - v4 (README "Keys in the store"): `api_keys`, the keys created by `mqtt-authd keys` or the
+///   admin API: name (unique, never reused), kind, the SHA-256 of the key (never the key),
+///   creation, optional expiry and revocation, and the last use in whole minutes.
 ///
 /// Times (`expires_at`, `created_at`) are whole Unix seconds (INTEGER, UTC). A credential is
 /// active while `expires_at > now`.
@@ -71,6 +74,19 @@ enum Schema {
                 CREATE TABLE user_blocks (
                     username TEXT    PRIMARY KEY,
                     until    INTEGER NOT NULL
+                );
+                """)
+        }
+        migrator.registerMigration("v4 api keys") { db in
+            try db.execute(sql: """
+                CREATE TABLE api_keys (
+                    name         TEXT    PRIMARY KEY,
+                    kind         TEXT    NOT NULL CHECK (kind IN ('secret', 'publishable')),
+                    key_sha256   BLOB    NOT NULL CHECK (length(key_sha256) = 32),
+                    created_at   INTEGER NOT NULL,
+                    expires_at   INTEGER,
+                    revoked_at   INTEGER,
+                    last_used_at INTEGER
                 );
                 """)
         }

@@ -34,8 +34,8 @@ struct Serve: AsyncParsableCommand {
 
         let metrics = ServerMetrics()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
-        let (store, storeServices) = try await openStore(configuration, logger: logger)
-        let runtime = RuntimeBox(Server.runtime(configuration, logger: logger))
+        let (store, storeServices) = try await Self.openStore(configuration, logger: logger)
+        let runtime = RuntimeBox(Server.runtime(configuration, logger: logger, storedKeys: store))
         let parts = ServerParts(runtime: runtime, store: store, metrics: metrics)
         let app = try Server.application(
             configuration,
@@ -56,7 +56,7 @@ struct Serve: AsyncParsableCommand {
     /// The SQLite store, or the PostgreSQL one (connected, migrated and loaded) with the
     /// services it needs: its connection pool and its change feed. A database that cannot be
     /// used exits 2 with the reason; the message never holds the password.
-    private func openStore(_ configuration: DaemonConfiguration, logger: Logger) async throws -> (any CredentialStore, [any Service]) {
+    static func openStore(_ configuration: DaemonConfiguration, logger: Logger) async throws -> (any CredentialStore, [any Service]) {
         guard let settings = configuration.postgres else {
             do {
                 return (try SQLiteCredentialStore(path: configuration.database, logger: logger), [])

@@ -261,7 +261,9 @@ struct AdminRouterTests {
             let policy = try await client.execute(uri: "/v2/policy", method: .get).json()
             let version = try #require(policy["version"] as? String)
             let counts = try empty.json()
-            #expect(Set(counts.keys) == ["active_credentials", "users", "policy_version"])
+            #expect(Set(counts.keys) == ["active_credentials", "users", "keys", "policy_version"])
+            let configured = fixture.parts.runtime.current.configuration.apiKeys.count
+            #expect(counts["keys"] as? Int == configured)
             #expect(counts["active_credentials"] as? Int == 0)
             #expect(counts["users"] as? Int == 0)
             #expect(counts["policy_version"] as? String == version)
@@ -272,6 +274,8 @@ struct AdminRouterTests {
             let stats = try await Self.request(client, .get, "/v2/admin/stats").json()
             #expect(stats["active_credentials"] as? Int == 2)
             #expect(stats["users"] as? Int == 2)
+            #expect(try await Self.request(client, .post, "/v2/admin/keys", body: #"{"name":"stored-one"}"#).status == .created)
+            #expect(try await Self.request(client, .get, "/v2/admin/stats").json()["keys"] as? Int == configured + 1)
             fixture.clock.set(fixture.now.addingTimeInterval(3600))
             #expect(try await Self.request(client, .get, "/v2/admin/stats").json()["active_credentials"] as? Int == 0)
         }

@@ -78,7 +78,7 @@ final class ServerFixture: Sendable {
         self.clock = clock
         let store = try SQLiteCredentialStore(path: configuration.database, logger: Logger(label: "test"), now: now)
         parts = ServerParts(
-            runtime: RuntimeBox(Server.runtime(configuration, now: { clock.now })),
+            runtime: RuntimeBox(Server.runtime(configuration, now: { clock.now }, storedKeys: store)),
             store: store,
             metrics: ServerMetrics(),
             now: { clock.now }

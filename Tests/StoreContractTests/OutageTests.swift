@@ -14,7 +14,7 @@ struct OutageTests {
     @Test func theStoreFailsClosedAndRecoversByItself() async throws {
         let cluster = try PostgresCluster()
         defer { cluster.stop() }
-        let location = try StoreLocation(.postgres, cluster: cluster)
+        let location = try await StoreLocation(.postgres, cluster: cluster)
         try await location.withStore(now: t0, configure: { $0.timeout = .seconds(3) }) { store in
             let known = try await store.issue("grace")
             #expect(store.health == .ok)
@@ -44,7 +44,7 @@ struct OutageTests {
     @Test func aDaemonThatLostTheFeedCatchesUp() async throws {
         let cluster = try PostgresCluster()
         defer { cluster.stop() }
-        let location = try StoreLocation(.postgres, cluster: cluster)
+        let location = try await StoreLocation(.postgres, cluster: cluster)
         try await location.withStore(now: t0) { a in
             try await location.withStore(now: t0) { b in
                 let before = try await a.issue("judy", maxPerUser: 1)

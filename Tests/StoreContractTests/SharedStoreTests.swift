@@ -15,7 +15,7 @@ struct SharedStoreTests {
         configure: @escaping @Sendable (inout PostgresSettings) -> Void = { _ in },
         _ body: @escaping @Sendable (any CredentialStore, any CredentialStore) async throws -> T
     ) async throws -> T {
-        let location = try StoreLocation(.postgres)
+        let location = try await StoreLocation(.postgres)
         return try await location.withStore(now: t0, configure: configure) { a in
             try await location.withStore(now: t0, configure: configure) { b in
                 try await body(a, b)
@@ -70,15 +70,19 @@ struct SharedStoreTests {
     }
 
     @Test func aPurgeOnOneDaemonEmptiesTheOthersMemory() async throws {
+        // Times from this test's own start, not `t0`: the other daemon reads with the real
+        // clock, and in a long run `t0 + 30 s` may already be past when this test begins.
+        let start = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
         try await withTwoDaemons { a, b in
-            _ = try await a.issue("dave", expiresAt: at(30))
-            let kept = try await a.issue("erin", expiresAt: at(3600))
+            _ = try await a.issue("dave", expiresAt: start.addingTimeInterval(120), now: start)
+            let kept = try await a.issue("erin", expiresAt: start.addingTimeInterval(3600), now: start)
             // Generous, as the fixture's store timeouts: the whole suite shares two cores.
-            #expect(await eventually(seconds: 30) { b.activeCount(now: t0) == 2 })
-            #expect(try await a.purgeExpired(now: at(60)) == 1)
-            #expect(try await b.purgeExpired(now: at(60)) == 0, "a second purge finds nothing left")
-            #expect(await eventually(seconds: 1) { b.activeCount(now: t0) == 1 })
-            #expect(b.check(username: "erin", password: kept.password, now: t0).expiresAt == at(3600))
+            #expect(await eventually(seconds: 30) { b.activeCount(now: start) == 2 })
+            let later = start.addingTimeInterval(150)
+            #expect(try await a.purgeExpired(now: later) == 1)
+            #expect(try await b.purgeExpired(now: later) == 0, "a second purge finds nothing left")
+            #expect(await eventually(seconds: 1) { b.activeCount(now: start) == 1 })
+            #expect(b.check(username: "erin", password: kept.password, now: start).expiresAt == start.addingTimeInterval(3600))
         }
     }
 
@@ -102,7 +106,7 @@ struct SharedStoreTests {
     }
 
     @Test func lookUpsOfUnknownPasswordsAreBounded() async throws {
-        let location = try StoreLocation(.postgres)
+        let location = try await StoreLocation(.postgres)
         let limited: @Sendable (inout PostgresSettings) -> Void = { $0.missLookupRate = 0.001; $0.missLookupBurst = 3 }
         try await location.withStore(now: t0, configure: limited) { a in
             try await location.withStore(now: t0, configure: limited) { b in
@@ -137,7 +141,7 @@ struct SharedStoreTests {
     }
 
     @Test func daemonsStartingAtOnceMigrateExactlyOnce() async throws {
-        let location = try StoreLocation(.postgres)
+        let location = try await StoreLocation(.postgres)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<6 {
                 group.addTask {
@@ -148,11 +152,11 @@ struct SharedStoreTests {
             try await group.waitForAll()
         }
         let versions = try location.cluster!.value("SELECT count(*) || ':' || max(version) FROM mqtt_authd.schema_version", database: location.database)
-        #expect(versions == "3:3", "every migration, each once")
+        #expect(versions == "4:4", "every migration, each once")
     }
 
     @Test func aSchemaNewerThanThisBuildIsRefused() async throws {
-        let location = try StoreLocation(.postgres)
+        let location = try await StoreLocation(.postgres)
         try await location.withStore(now: t0) { _ in }
         try location.cluster!.sql("INSERT INTO mqtt_authd.schema_version VALUES (99)", database: location.database)
         let store = try PostgresCredentialStore(settings: try location.settings(), logger: quietLogger)
@@ -161,7 +165,7 @@ struct SharedStoreTests {
     }
 
     @Test func aWrongPasswordIsNamedAndNeverShown() async throws {
-        let location = try StoreLocation(.postgres)
+        let location = try await StoreLocation(.postgres)
         let secret = "not-the-password-\(UUID().uuidString)"
         let store = try PostgresCredentialStore(settings: try location.settings { $0.password = secret }, logger: quietLogger)
         let error = await #expect(throws: PostgresStoreError.self) { try await store.prepare(now: t0, within: .seconds(30)) }

@@ -62,7 +62,7 @@ struct StoreContractTests {
     /// login too, and kept when the store is opened again.
     @Test(arguments: StoreKind.allCases)
     func attributesFollowTheLatestExchangeAndSurviveAReopen(_ kind: StoreKind) async throws {
-        let location = try StoreLocation(kind)
+        let location = try await StoreLocation(kind)
         let acme = UserAttributes(["org": ["acme"], "roles": ["admin", "dev"]])
         let globex = UserAttributes(["org": ["globex"]])
         try await location.withStore(now: t0) { store in
@@ -154,7 +154,7 @@ struct StoreContractTests {
 
     @Test(arguments: StoreKind.allCases)
     func answeredCredentialsSurviveReopening(_ kind: StoreKind) async throws {
-        let location = try StoreLocation(kind)
+        let location = try await StoreLocation(kind)
         let issued = try await location.withStore(now: t0) { store in
             try await store.issue("alice")
         }

@@ -22,7 +22,7 @@ final class StoreLocation: Sendable {
     let cluster: PostgresCluster?
     let database: String
 
-    init(_ kind: StoreKind, cluster: PostgresCluster? = nil) throws {
+    init(_ kind: StoreKind, cluster: PostgresCluster? = nil) async throws {
         self.kind = kind
         folder = try TempFolder("store")
         switch kind {
@@ -32,7 +32,7 @@ final class StoreLocation: Sendable {
         case .postgres:
             let cluster = try cluster ?? PostgresCluster.shared.get()
             self.cluster = cluster
-            database = try cluster.newDatabase()
+            database = try await cluster.freshDatabase()
         }
     }
 

@@ -120,6 +120,15 @@ package final class PostgresCluster: @unchecked Sendable {
         return name
     }
 
+    /// `newDatabase()` on a thread of its own: `CREATE DATABASE` through psql takes a good part
+    /// of a second, and run on the two threads of Swift's concurrency pool by many tests at
+    /// once, it starves every other test's timers and tasks.
+    package func freshDatabase() async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { [self] in continuation.resume(with: Result { try newDatabase() }) }.start()
+        }
+    }
+
     /// Runs `statement` with psql over the socket, as the cluster's superuser.
     package func sql(_ statement: String, database: String = "postgres") throws {
         try run(binaries + "/psql", ["-h", folder, "-p", "\(port)", "-U", user, "-d", database, "-v", "ON_ERROR_STOP=1", "-q", "-c", statement])

@@ -104,6 +104,8 @@ struct AdminController<Context: RequestContext>: Sendable {
         // swiftlint:disable identifier_name
         let active_credentials: Int
         let users: Int
+        /// API keys that open the exchange now: the configured ones and the live stored ones.
+        let keys: Int
         let policy_version: String
         // swiftlint:enable identifier_name
     }
@@ -112,14 +114,17 @@ struct AdminController<Context: RequestContext>: Sendable {
         let runtime = runtime.current
         _ = try Caller.admin(request, runtime)
         let counts: StoreCounts
+        let storedKeys: Int
         do {
-            counts = try await store.counts(now: now())
+            let started = now()
+            counts = try await store.counts(now: started)
+            storedKeys = try await store.listAPIKeys().count { $0.isLive(now: started) }
         } catch {
             context.logger.error("counting for the admin stats failed", metadata: ["error": "\(error)"])
             throw APIError.storeUnavailable
         }
         return JSONResponse.make(.ok, Stats(active_credentials: counts.activeCredentials, users: counts.users,
-                                            policy_version: runtime.policy.version))
+                                            keys: runtime.configuration.apiKeys.count + storedKeys, policy_version: runtime.policy.version))
     }
 }
 

@@ -276,6 +276,8 @@ struct AdminRouterTests {
             #expect(stats["users"] as? Int == 2)
             #expect(try await Self.request(client, .post, "/v2/admin/keys", body: #"{"name":"stored-one"}"#).status == .created)
             #expect(try await Self.request(client, .get, "/v2/admin/stats").json()["keys"] as? Int == configured + 1)
+            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            #expect(metrics.contains(#"mqtt_authd_admin_actions_total{action="stats"} 3"#), "every read is audited too")
             fixture.clock.set(fixture.now.addingTimeInterval(3600))
             #expect(try await Self.request(client, .get, "/v2/admin/stats").json()["active_credentials"] as? Int == 0)
         }

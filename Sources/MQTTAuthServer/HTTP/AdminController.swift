@@ -46,7 +46,7 @@ struct AdminController<Context: RequestContext>: Sendable {
     }
 
     private func credentials(_ request: Request, _ context: Context) async throws -> Response {
-        _ = try Caller.admin(request, runtime.current)
+        let caller = Caller.admin(try Caller.admin(request, runtime.current))
         guard let username = context.parameters.get("username"), (try? CredentialRules.validateUsername(username)) != nil else {
             throw APIError.invalidRequest("the path does not hold a valid username")
         }
@@ -60,6 +60,7 @@ struct AdminController<Context: RequestContext>: Sendable {
         guard let found else {
             throw APIError(status: .notFound, code: "user_not_found", message: "no identity holds this username")
         }
+        audit.record(context.logger, caller, .listCredentials, target: username)
         return JSONResponse.make(.ok, Listing(username: username, credentials: found.map {
             Listed(token_id: $0.tokenID, provider: $0.provider, issued_at: ISO8601.string($0.issuedAt),
                    expires_at: ISO8601.string($0.expiresAt), revoked: $0.revokedAt != nil, revoked_at: $0.revokedAt.map(ISO8601.string))
@@ -112,7 +113,7 @@ struct AdminController<Context: RequestContext>: Sendable {
 
     private func stats(_ request: Request, _ context: Context) async throws -> Response {
         let runtime = runtime.current
-        _ = try Caller.admin(request, runtime)
+        let caller = Caller.admin(try Caller.admin(request, runtime))
         let counts: StoreCounts
         let storedKeys: Int
         do {
@@ -123,6 +124,7 @@ struct AdminController<Context: RequestContext>: Sendable {
             context.logger.error("counting for the admin stats failed", metadata: ["error": "\(error)"])
             throw APIError.storeUnavailable
         }
+        audit.record(context.logger, caller, .readStats, target: "")
         return JSONResponse.make(.ok, Stats(active_credentials: counts.activeCredentials, users: counts.users,
                                             keys: runtime.configuration.apiKeys.count + storedKeys, policy_version: runtime.policy.version))
     }

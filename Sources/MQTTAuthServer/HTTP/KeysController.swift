@@ -111,7 +111,7 @@ struct KeysController<Context: RequestContext>: Sendable {
     }
 
     private func list(_ request: Request, _ context: Context) async throws -> Response {
-        _ = try Caller.admin(request, runtime.current)
+        let caller = Caller.admin(try Caller.admin(request, runtime.current))
         let keys: [StoredAPIKey]
         do {
             keys = try await store.listAPIKeys()
@@ -119,6 +119,7 @@ struct KeysController<Context: RequestContext>: Sendable {
             context.logger.error("listing the API keys failed", metadata: ["error": "\(error)"])
             throw APIError(status: .serviceUnavailable, code: "unavailable", message: "the store is unavailable; try again")
         }
+        audit.record(context.logger, caller, .listKeys, target: "")
         return JSONResponse.make(.ok, Listed(keys: keys.map(KeyInfo.init)))
     }
 

@@ -54,6 +54,9 @@ package struct ServerMetrics: Sendable {
         case createKey = "create_key"
         case revokeKey = "revoke_key"
         case checkACL = "acl_check"
+        case listCredentials = "list_credentials"
+        case listKeys = "list_keys"
+        case readStats = "stats"
     }
 
     /// The closed set of endpoint labels.

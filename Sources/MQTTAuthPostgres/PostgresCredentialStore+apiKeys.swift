@@ -57,33 +57,22 @@ extension PostgresCredentialStore {
         return revoked
     }
 
-    package func apiKey(forDigest digest: [UInt8], now: Date) -> StoredAPIKey? {
-        apiKeys.key(forDigest: digest, now: now)
-    }
-
-    package func noteAPIKeyUse(name: String, now: Date) {
-        apiKeys.noteUse(name: name, now: now)
-    }
-
     package func flushAPIKeyUses() async throws -> Int {
-        let uses = apiKeys.takePendingUses()
-        guard !uses.isEmpty else { return 0 }
         do {
-            try await withDeadline(writeTimeout, "recording API key uses") { [self] in
-                let names = Array(uses.keys)
-                let minutes = names.map { uses[$0]! }
-                try await client.query("""
-                    UPDATE mqtt_authd.api_keys k SET last_used_at = greatest(coalesce(k.last_used_at, 0), u.minute)
-                    FROM unnest(\(names)::text[], \(minutes)::bigint[]) AS u(name, minute) WHERE k.name = u.name
-                    """, logger: logger)
+            return try await apiKeys.flush { [self] uses in
+                try await withDeadline(writeTimeout, "recording API key uses") { [self] in
+                    let names = Array(uses.keys)
+                    let minutes = names.map { uses[$0]! }
+                    try await client.query("""
+                        UPDATE mqtt_authd.api_keys k SET last_used_at = greatest(coalesce(k.last_used_at, 0), u.minute)
+                        FROM unnest(\(names)::text[], \(minutes)::bigint[]) AS u(name, minute) WHERE k.name = u.name
+                        """, logger: logger)
+                }
             }
         } catch {
-            apiKeys.recorded(uses, written: false)
             noteFailure(error, "recording API key uses")
             throw CredentialStoreError("cannot record API key uses: \(PostgresStoreError.reason(error))")
         }
-        apiKeys.recorded(uses, written: true)
-        return uses.count
     }
 
     /// The change feed brings other daemons' changes (`handle`): nothing to poll.

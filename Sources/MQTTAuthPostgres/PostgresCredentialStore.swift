@@ -24,7 +24,7 @@ import Synchronization
 ///   reads everything again, so what it missed meanwhile is caught up (`SyncedIndex.merged`).
 ///
 /// The client must be running (`client.run()`, a `Service`) for anything but `prepare`.
-package final class PostgresCredentialStore: CredentialStore, Service {
+package final class PostgresCredentialStore: CredentialStore, APIKeyTableOwner, Service {
     package let client: PostgresClient
     let settings: PostgresSettings
     let logger: Logger
@@ -41,7 +41,7 @@ package final class PostgresCredentialStore: CredentialStore, Service {
     /// Concurrent exchanges, written together (`PostgresCredentialStore+issue.swift`).
     let issues: IssueQueue<IssueRequest, IssueOutcome>
     /// The stored API keys (`PostgresCredentialStore+apiKeys.swift`).
-    let apiKeys = APIKeyTable()
+    package let apiKeys = APIKeyTable()
     /// Set by a `k` notice: `refetchLoop` reads the keys again.
     let keysChanged = Atomic<Bool>(false)
 

@@ -62,6 +62,21 @@ package final class APIKeyTable: Sendable {
     }
 
     /// The noted uses, forgotten here; after writing them, `recorded` puts them in the table.
+    /// Takes the uses noted since the last flush, has `write` store them (each key's minute),
+    /// and records the outcome: written, or put back for the next flush. Returns how many keys.
+    package func flush(_ write: ([String: Int64]) async throws -> Void) async throws -> Int {
+        let uses = takePendingUses()
+        guard !uses.isEmpty else { return 0 }
+        do {
+            try await write(uses)
+        } catch {
+            recorded(uses, written: false)
+            throw error
+        }
+        recorded(uses, written: true)
+        return uses.count
+    }
+
     package func takePendingUses() -> [String: Int64] {
         state.withLock { state in
             defer { state.pendingUses.removeAll() }

@@ -47,18 +47,8 @@ extension SQLiteCredentialStore {
         return revoked
     }
 
-    package func apiKey(forDigest digest: [UInt8], now: Date) -> StoredAPIKey? {
-        apiKeys.key(forDigest: digest, now: now)
-    }
-
-    package func noteAPIKeyUse(name: String, now: Date) {
-        apiKeys.noteUse(name: name, now: now)
-    }
-
     package func flushAPIKeyUses() async throws -> Int {
-        let uses = apiKeys.takePendingUses()
-        guard !uses.isEmpty else { return 0 }
-        do {
+        try await apiKeys.flush { [database] uses in
             try await database.write { db in
                 for (name, minute) in uses {
                     try db.execute(sql: """
@@ -66,12 +56,7 @@ extension SQLiteCredentialStore {
                         """, arguments: [minute, name])
                 }
             }
-        } catch {
-            apiKeys.recorded(uses, written: false)
-            throw error
         }
-        apiKeys.recorded(uses, written: true)
-        return uses.count
     }
 
     package func followAPIKeys() async throws {

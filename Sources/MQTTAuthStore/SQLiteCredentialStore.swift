@@ -24,14 +24,14 @@ import Synchronization
 ///
 /// **Secrets.** Only SHA-256 hashes of passwords reach the disk; no log line holds a password
 /// or a hash. See `Schema` for the tables and the time format (whole Unix seconds).
-package final class SQLiteCredentialStore: CredentialStore {
+package final class SQLiteCredentialStore: CredentialStore, APIKeyTableOwner {
     let database: DatabaseQueue
     let index: LockedIndex
     let logger: Logger
     /// Concurrent `issue` calls, committed together.
     let issues: IssueQueue<IssueRequest, IssueOutcome>
     /// The stored API keys (`SQLiteCredentialStore+apiKeys.swift`).
-    let apiKeys = APIKeyTable()
+    package let apiKeys = APIKeyTable()
     /// `PRAGMA data_version` when the keys were last read: it changes when another process commits.
     let keysDataVersion = Mutex<Int64>(0)
 

@@ -103,3 +103,19 @@ package protocol APIKeyStore: Sendable {
     /// its change feed instead and does nothing here.
     func followAPIKeys() async throws
 }
+
+/// A store whose memory of keys is an `APIKeyTable`: the look-up and the noting of a use are
+/// the table's, the same in both stores.
+package protocol APIKeyTableOwner {
+    var apiKeys: APIKeyTable { get }
+}
+
+extension APIKeyStore where Self: APIKeyTableOwner {
+    package func apiKey(forDigest digest: [UInt8], now: Date) -> StoredAPIKey? {
+        apiKeys.key(forDigest: digest, now: now)
+    }
+
+    package func noteAPIKeyUse(name: String, now: Date) {
+        apiKeys.noteUse(name: name, now: now)
+    }
+}

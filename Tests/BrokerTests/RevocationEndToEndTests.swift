@@ -32,8 +32,8 @@ struct RevocationEndToEndTests {
         let other = try fixture.connectedClient("t-bob", bob)
         #expect(other.subscribe("users/\(bob.username)/#") == 1)
         #expect(try await fixture.admin(.POST, "/v2/users/\(alice.username)/terminate") == 200)
-        let first = Self.waitForDisconnect(phone, others: [laptop, other])
-        let second = Self.waitForDisconnect(laptop, others: [other])
+        let first = await offThePool { Self.waitForDisconnect(phone, others: [laptop, other]) }
+        let second = await offThePool { Self.waitForDisconnect(laptop, others: [other]) }
         #expect(first != nil && second != nil, "a terminated user's session is still up 10 s later")
         print("terminate: sessions ended after \(first ?? -1) s and \(second ?? -1) s more")
         #expect(other.isConnected)
@@ -54,8 +54,8 @@ struct RevocationEndToEndTests {
         let kept = try fixture.connectedClient("r-fresh", fresh)
         #expect(kept.subscribe("users/\(fresh.username)/#") == 1)
         #expect(try await fixture.admin(.DELETE, "/v2/tokens/\(old.tokenID)") == 200)
-        #expect(Self.waitForDisconnect(first, others: [kept]) != nil)
-        #expect(Self.waitForDisconnect(second, others: [kept]) != nil)
+        #expect(await offThePool { Self.waitForDisconnect(first, others: [kept]) } != nil)
+        #expect(await offThePool { Self.waitForDisconnect(second, others: [kept]) } != nil)
         #expect(kept.isConnected, "the same user's session on a fresh credential ended too")
         #expect(kept.publish("users/\(fresh.username)/still", "up"))
         #expect(kept.waitForMessage(on: "users/\(fresh.username)/still")?.payload == "up")
@@ -70,9 +70,10 @@ struct RevocationEndToEndTests {
         // The daemon as the plugin sees it is gone; the revocation is made at the daemon itself.
         proxy.delay = .seconds(30)
         #expect(try await fixture.admin(.DELETE, "/v2/tokens/\(alice.tokenID)") == 200)
-        #expect(Self.waitForDisconnect(client, others: [], seconds: 3) == nil, "ended without reaching the daemon")
-        #expect(fixture.broker?.waitForLog("cannot read the daemon's revocations") == true)
+        #expect(await offThePool { Self.waitForDisconnect(client, others: [], seconds: 3) } == nil, "ended without reaching the daemon")
+        let broker = fixture.broker
+        #expect(await offThePool { broker?.waitForLog("cannot read the daemon's revocations") == true })
         proxy.delay = .zero
-        #expect(Self.waitForDisconnect(client, others: [], seconds: 15) != nil, "still up after the daemon came back")
+        #expect(await offThePool { Self.waitForDisconnect(client, others: [], seconds: 15) } != nil, "still up after the daemon came back")
     }
 }

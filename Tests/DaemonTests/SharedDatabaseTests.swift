@@ -58,7 +58,7 @@ final class SharedDatabaseTests {
     func health(_ port: Int) async throws -> (Int, String) { try await http.health(port) }
 
     @Test func aCredentialFromOneDaemonAuthenticatesAtTheOtherOnTheNextRequest() async throws {
-        let cluster = try PostgresCluster.shared.get()
+        let cluster = try await PostgresCluster.sharedCluster()
         let database = try cluster.newDatabase()
         let config = try writeConfig("two.yml", cluster: cluster, database: database)
         let a = try start(config, cluster: cluster, log: "a.log", level: "trace")
@@ -83,7 +83,7 @@ final class SharedDatabaseTests {
     }
 
     @Test func racingExchangesOnTwoDaemonsNeverGiveTwoIdentitiesOneName() async throws {
-        let cluster = try PostgresCluster.shared.get()
+        let cluster = try await PostgresCluster.sharedCluster()
         let config = try writeConfig("race.yml", cluster: cluster, database: try cluster.newDatabase(), extra: "credentials: {max_per_user: 2}", username: "email")
         let a = try start(config, cluster: cluster, log: "race-a.log")
         let b = try start(config, cluster: cluster, log: "race-b.log")
@@ -133,7 +133,7 @@ final class SharedDatabaseTests {
     }
 
     @Test func everyAnsweredCredentialSurvivesKill9OfOneDaemon() async throws {
-        let cluster = try PostgresCluster.shared.get()
+        let cluster = try await PostgresCluster.sharedCluster()
         let config = try writeConfig("kill.yml", cluster: cluster, database: try cluster.newDatabase())
         let victim = try start(config, cluster: cluster, log: "victim.log")
         let survivor = try start(config, cluster: cluster, log: "survivor.log")
@@ -211,8 +211,8 @@ final class SharedDatabaseTests {
         #expect(!daemon.log.contains(cluster.password))
     }
 
-    @Test func aDatabaseThatCannotBeUsedStopsTheStartWithTheReason() throws {
-        let cluster = try PostgresCluster.shared.get()
+    @Test func aDatabaseThatCannotBeUsedStopsTheStartWithTheReason() async throws {
+        let cluster = try await PostgresCluster.sharedCluster()
         let database = try cluster.newDatabase()
         let wrong = "wrong-\(UUID().uuidString)"
         let cases: [(yaml: String, expected: String)] = [
@@ -233,7 +233,7 @@ final class SharedDatabaseTests {
     }
 
     @Test func aReloadThatChangesTheDatabaseIsRefused() async throws {
-        let cluster = try PostgresCluster.shared.get()
+        let cluster = try await PostgresCluster.sharedCluster()
         let config = try writeConfig("reload.yml", cluster: cluster, database: try cluster.newDatabase())
         let daemon = try start(config, cluster: cluster, log: "reload.log")
         let issued = try #require(try await exchange(daemon.port, subject: "stays").credential)

@@ -28,7 +28,7 @@ extension SharedDatabaseTests {
     }
 
     @Test func refreshAndRevocationReachTheOtherDaemonAndSurviveKillNine() async throws {
-        let cluster = try PostgresCluster.shared.get()
+        let cluster = try await PostgresCluster.sharedCluster()
         let config = try writeConfig("lifecycle.yml", cluster: cluster, database: try cluster.newDatabase())
         let a = try start(config, cluster: cluster, log: "lifecycle-a.log", level: "trace")
         var b = try start(config, cluster: cluster, log: "lifecycle-b.log", level: "trace")

@@ -35,7 +35,7 @@ extension SharedDatabaseTests {
     }
 
     @Test func aKeyMadeWithTheCLIExchangesOnBothDaemonsAndARevokeReachesBoth() async throws {
-        let cluster = try PostgresCluster.shared.get()
+        let cluster = try await PostgresCluster.sharedCluster()
         let database = try cluster.newDatabase()
         let config = try writeConfig("keys.yml", cluster: cluster, database: database)
         let a = try start(config, cluster: cluster, log: "keys-a.log", level: "trace")

@@ -90,7 +90,7 @@ struct DatabaseTLSTests {
         #expect(refused?.description.contains("TLS") == true, "\(refused?.description ?? "")")
         #expect(refused?.description.contains(cluster.password) == false)
 
-        let plain = try PostgresCluster.shared.get()
+        let plain = try await PostgresCluster.sharedCluster()
         let noTLS = await #expect(throws: PostgresStoreError.self) {
             try await prepare(plain.url(database: try plain.newDatabase(), sslMode: "require"))
         }

@@ -30,7 +30,7 @@ final class StoreLocation: Sendable {
             self.cluster = nil
             database = folder.path + "/credentials.sqlite"
         case .postgres:
-            let cluster = try cluster ?? PostgresCluster.shared.get()
+            let cluster = if let cluster { cluster } else { try await PostgresCluster.sharedCluster() }
             self.cluster = cluster
             database = try await cluster.freshDatabase()
         }

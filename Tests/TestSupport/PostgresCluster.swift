@@ -33,6 +33,15 @@ package final class PostgresCluster: @unchecked Sendable {
     }()
     private static let sharedForExit = Mutex<PostgresCluster?>(nil)
 
+    /// `shared`, reached from a thread of its own: the first access starts the cluster (initdb,
+    /// several seconds), and every other access waits for it, which on the concurrency pool's
+    /// two threads would stall every other test meanwhile.
+    package static func sharedCluster() async throws -> PostgresCluster {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: shared) }.start()
+        }
+    }
+
     /// The server's certificate (PEM) when started with `tls`: self-signed for `localhost` and
     /// 127.0.0.1, so it is its own CA.
     package private(set) var certificate: String?

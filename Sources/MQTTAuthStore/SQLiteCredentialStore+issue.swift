@@ -113,7 +113,7 @@ extension SQLiteCredentialStore {
                         Result { () throws -> IssueOutcome in
                             var outcome: IssueOutcome?
                             try db.inSavepoint {
-                                outcome = try record(request, in: db)
+                                outcome = try record(request, in: db, index: index)
                                 return .commit
                             }
                             return outcome!
@@ -139,11 +139,11 @@ extension SQLiteCredentialStore {
     static let maxNameAttempts = 100
 
     /// Steps 1–3 of `issue`, inside its transaction.
-    static func record(_ request: IssueRequest, in db: Database) throws -> IssueOutcome {
+    static func record(_ request: IssueRequest, in db: Database, index: LockedIndex) throws -> IssueOutcome {
         let created = UnixTime.seconds(request.now)
         let (username, isNew) = try bind(provider: request.provider, subject: request.subject, username: request.username,
                                          created: created, in: db)
-        try refuseBlocked(username, at: created, in: db)
+        try refuseBlocked(username, at: request.now, index: index)
         if let replacing = request.origin.replacing {
             let stored = try Bool.fetchOne(db.cachedStatement(sql: """
                 SELECT EXISTS (SELECT 1 FROM credentials WHERE token_id = ? AND username = ? AND expires_at > ?)
@@ -169,11 +169,12 @@ extension SQLiteCredentialStore {
         return IssueOutcome(username: username, newIdentity: isNew, active: active, dropped: dropped)
     }
 
-    /// Throws `IssueRefusal.blocked` while `username` is blocked (`terminate`).
-    static func refuseBlocked(_ username: String, at now: Int64, in db: Database) throws {
-        if let until = try Int64.fetchOne(db.cachedStatement(sql: "SELECT until FROM user_blocks WHERE username = ? AND until > ?"),
-                                          arguments: [username, now]) {
-            throw IssueRefusal.blocked(until: UnixTime.date(until))
+    /// Throws `IssueRefusal.blocked` while `username` is blocked (`terminate`). Memory decides
+    /// without a query: it is called on the writer queue, and only that queue changes the
+    /// index's blocks, right after each commit, so memory holds exactly what is committed.
+    static func refuseBlocked(_ username: String, at now: Date, index: LockedIndex) throws {
+        if let until = index.withLock({ $0.blockedUntil(username, now: now) }) {
+            throw IssueRefusal.blocked(until: until)
         }
     }
 
@@ -210,7 +211,7 @@ extension SQLiteCredentialStore {
         return try await database.writeWithoutTransaction { [index] db in
             let bound = try db.committed {
                 let bound = try Self.bind(provider: provider, subject: subject, username: username, created: created, in: db).0
-                try Self.refuseBlocked(bound, at: created, in: db)
+                try Self.refuseBlocked(bound, at: now, index: index)
                 try db.cachedStatement(sql: "UPDATE identities SET attributes = ? WHERE username = ? AND attributes <> ?")
                     .execute(arguments: [text, bound, text])
                 return bound

@@ -45,7 +45,7 @@ package struct ResolvedAttributes: @unchecked Sendable {
         /// The usable values of attribute `id`, as value indexes; empty when it has none.
         @inline(__always)
         func values(of id: Int32) -> Range<Int> {
-            let header = self.header
+            // Fields read one by one: a copy of the header would retain its attributes.
             guard id >= 0, Int(id) < header.idCount else { return 0..<0 }
             let at = header.valueStartsOffset + Int(id) * 4
             return Int(load(at, as: Int32.self))..<Int(load(at + 4, as: Int32.self))
@@ -54,13 +54,12 @@ package struct ResolvedAttributes: @unchecked Sendable {
         /// True if the usable value `index` is `level`.
         @inline(__always)
         func value(_ index: Int, equals level: UnsafeBufferPointer<UInt8>) -> Bool {
-            let header = self.header
             let at = header.byteStartsOffset + index * 4
             let start = Int(load(at, as: Int32.self))
             let end = Int(load(at + 4, as: Int32.self))
             guard end - start == level.count else { return false }
             return withUnsafeMutablePointerToElements {
-                UnsafeRawBufferPointer(start: UnsafeRawPointer($0) + header.bytesOffset + start, count: end - start)
+                UnsafeRawBufferPointer(start: UnsafeRawPointer($0) + self.header.bytesOffset + start, count: end - start)
                     .elementsEqual(UnsafeRawBufferPointer(level))
             }
         }

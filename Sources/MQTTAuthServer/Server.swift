@@ -63,10 +63,11 @@ package enum Server {
     package static func router(_ parts: ServerParts) -> Router<AuthdRequestContext> {
         let router = Router(context: AuthdRequestContext.self)
         router.add(middleware: MetricsRecorder(metrics: parts.metrics))
-        let exchange = ExchangeController<AuthdRequestContext>(runtime: parts.runtime, flows: CredentialFlows(store: parts.store, now: parts.now))
+        let flows = CredentialFlows(store: parts.store, now: parts.now)
+        let exchange = ExchangeController<AuthdRequestContext>(runtime: parts.runtime, flows: flows)
         exchange.register(on: router)
         LifecycleController<AuthdRequestContext>(
-            runtime: parts.runtime, store: parts.store, now: parts.now, perAPIKey: exchange.perAPIKey, audit: AdminAudit(metrics: parts.metrics)
+            runtime: parts.runtime, flows: flows, perAPIKey: exchange.perAPIKey, audit: AdminAudit(metrics: parts.metrics)
         ).register(on: router)
         AdminController<AuthdRequestContext>(
             runtime: parts.runtime, store: parts.store, now: parts.now, audit: AdminAudit(metrics: parts.metrics)

@@ -11,8 +11,10 @@ import MQTTAuthStore
 ///   admin key.
 struct LifecycleController<Context: RequestContext>: Sendable {
     let runtime: RuntimeBox
-    let store: any CredentialStore
-    let now: @Sendable () -> Date
+    /// The refresh itself, and the store and clock it uses for revocation.
+    let flows: CredentialFlows
+    var store: any CredentialStore { flows.store }
+    var now: @Sendable () -> Date { flows.now }
     /// The exchange's per-API-key limiter: a refresh counts as an exchange.
     let perAPIKey: RateLimiter
     let audit: AdminAudit
@@ -58,7 +60,7 @@ struct LifecycleController<Context: RequestContext>: Sendable {
         }
         guard CredentialRules.isTokenID(body.token_id) else { throw APIError.invalidRequest("token_id is not a token id") }
         do throws(FlowError) {
-            let issued = try await CredentialFlows(store: store, now: now).refresh(
+            let issued = try await flows.refresh(
                 CredentialFlows.Refresh(apiKey: keyName, tokenID: body.token_id, password: body.current_token_password),
                 runtime: runtime, logger: context.logger
             )

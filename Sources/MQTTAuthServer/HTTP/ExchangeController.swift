@@ -25,7 +25,6 @@ struct ExchangeController<Context: RequestContext & RemoteAddressRequestContext>
         }
     }
 
-
     /// Adds the CORS headers to every answer, error or not, when the request's `Origin` is
     /// allowed (docs/architecture.md §6.6).
     private func exchange(_ request: Request, _ context: Context) async throws -> Response {
@@ -86,11 +85,6 @@ struct ExchangeController<Context: RequestContext & RemoteAddressRequestContext>
         } catch {
             throw APIError(error, now: now())
         }
-    }
-
-    /// SHA-256 of the `Authorization: Bearer` key, or nil without one.
-    static func apiKeyDigest(_ request: Request) -> [UInt8]? {
-        request.apiKeyDigest
     }
 }
 

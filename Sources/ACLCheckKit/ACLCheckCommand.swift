@@ -18,7 +18,8 @@ package struct ACLCheckCommand: ParsableCommand {
             be empty), and an optional fifth field of attributes, name=value;name=value; blank \
             lines and lines starting with '#' are skipped. It prints one line per case and exits \
             0, or 2 naming the first malformed line.
-            """
+            """,
+        version: MQTTAuthdVersion.current
     )
 
     @Option(help: "The mqtt-authd YAML configuration file.")
@@ -38,6 +39,9 @@ package struct ACLCheckCommand: ParsableCommand {
 
     @Option(name: .customLong("attr"), help: "An attribute of the user, name=value; repeat it for more values or names.")
     package var attributes: [String] = []
+
+    @Flag(help: "Decide subscribes as EMQX, RabbitMQ and VerneMQ get them: refused when any deny rule overlaps the filter.")
+    package var strictSubscribe = false
 
     @Flag(help: "Print the decision as JSON.")
     package var json = false

@@ -11,6 +11,7 @@ struct MQTTAuthd: AsyncParsableCommand {
         commandName: "mqtt-authd",
         abstract: "Exchanges identity-provider JWTs for MQTT credentials and answers a broker's auth and ACL checks.",
         discussion: "Exit status: 0 after a clean stop, 2 for bad usage or a bad configuration, 1 for other failures.",
+        version: MQTTAuthdVersion.current,
         subcommands: [Serve.self, HashKey.self, DevTokenCommand.self, KeysCommand.self],
         defaultSubcommand: Serve.self
     )

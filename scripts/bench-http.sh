@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# HTTP benchmark: requests/s and p99 at 32 connections for /mqtt/acl, /mqtt/auth and
-# /v2/tokens/exchange, each next to two baselines measured in the same run: nginx's
+# HTTP benchmark: requests/s and p99 at 32 connections for /mqtt/acl, /mqtt/auth,
+# /rabbitmq/topic, /vernemq/auth_on_publish and /v2/tokens/exchange, each next to two baselines measured in the same run: nginx's
 # `return 200` and a bare 200 route of our own server (/healthz). Rounds interleave the
 # targets so that noise on this shared machine hits all of them alike.
 #
@@ -14,7 +14,7 @@ connections=32
 threads=2
 
 . scripts/bench/lib.sh
-need_packages wrk nginx-light
+need_packages wrk nginx-light curl
 
 swift build -c release --static-swift-stdlib --product mqtt-authd >/dev/null
 binary=.build/release/mqtt-authd
@@ -53,6 +53,16 @@ wait_healthy "$port"
 # Request bodies for 1,000 users: tokens, and credentials issued by the daemon itself.
 python3 scripts/bench/make-bodies.py "http://127.0.0.1:$port" "$key" "$secret" "https://bench.supabase.co/auth/v1" 1000 "$work"
 
+# RabbitMQ and VerneMQ answer a refusal with 200 too: check that the bodies are allowed, so
+# that the runs below measure allows.
+check_allowed() { # path bodies-file expected-answer
+  local answer
+  answer="$(head -1 "$2" | curl -s --data-binary @- "http://127.0.0.1:$port$1")"
+  [ "$answer" = "$3" ] || { echo "$1 answered '$answer', not '$3'" >&2; exit 1; }
+}
+check_allowed /rabbitmq/topic "$work/rabbitmq.txt" allow
+check_allowed /vernemq/auth_on_publish "$work/vernemq.txt" '{"result":"ok"}'
+
 run() { # name url script [bodies-file [apikey]]
   local name="$1" url="$2" script="$3"
   WRK_BODIES="${4:-}" WRK_API_KEY="${5:-}" wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency -s "scripts/bench/$script" "$url" \
@@ -65,6 +75,8 @@ for round in $(seq "$rounds"); do
   run healthz "http://127.0.0.1:$port/healthz" get.lua >> "$results"
   run acl "http://127.0.0.1:$port/mqtt/acl" post.lua "$work/acl.txt" >> "$results"
   run auth "http://127.0.0.1:$port/mqtt/auth" post.lua "$work/auth.txt" >> "$results"
+  run rabbitmq "http://127.0.0.1:$port/rabbitmq/topic" post.lua "$work/rabbitmq.txt" >> "$results"
+  run vernemq "http://127.0.0.1:$port/vernemq/auth_on_publish" post.lua "$work/vernemq.txt" >> "$results"
   run exchange "http://127.0.0.1:$port/v2/tokens/exchange" post.lua "$work/exchange.txt" "$key" >> "$results"
   echo "round $round done" >&2
 done
@@ -80,7 +92,7 @@ def median(name, key):
     return statistics.median(float(r[key]) for r in rows[name])
 nginx = median("nginx", "rps")
 print(f"\n{'target':10} {'req/s (median)':>15} {'p99 ms (median)':>16} {'vs nginx':>9} {'non-2xx':>8}")
-for name in ["nginx", "healthz", "acl", "auth", "exchange"]:
+for name in ["nginx", "healthz", "acl", "auth", "rabbitmq", "vernemq", "exchange"]:
     rps = median(name, "rps")
     p99 = median(name, "p99_us") / 1000
     bad = sum(int(r["non2xx"]) + int(r["errors"]) for r in rows[name])

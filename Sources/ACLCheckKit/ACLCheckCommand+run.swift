@@ -20,13 +20,14 @@ extension ACLCheckCommand {
         }
         let acl = loaded.compile()
         if let batch {
-            return BatchCheck(acl: acl, json: json).run(source: batch, io: io)
+            return BatchCheck(acl: acl, json: json, strictSubscribe: strictSubscribe).run(source: batch, io: io)
         }
         guard let topic, let access else {
             preconditionFailure("validate() requires --topic and --access for a single check")
         }
-        let request = CheckRequest(user: user, clientID: clientID, topic: topic, access: access.access,
+        var request = CheckRequest(user: user, clientID: clientID, topic: topic, access: access.access,
                                    attributes: (try? CheckRequest.attributes(attributes)) ?? .none)
+        request.strictSubscribe = strictSubscribe
         let decision = request.decide(with: acl)
         io.outputLine(json ? request.json(decision) : decision.description)
         return decision.isAllowed ? .ok : .denied

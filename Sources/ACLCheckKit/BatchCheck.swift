@@ -5,10 +5,13 @@ import MQTTAuthCore
 package struct BatchCheck {
     package let acl: CompiledACL
     package let json: Bool
+    /// `--strict-subscribe`, for every case.
+    package let strictSubscribe: Bool
 
-    package init(acl: CompiledACL, json: Bool) {
+    package init(acl: CompiledACL, json: Bool, strictSubscribe: Bool = false) {
         self.acl = acl
         self.json = json
+        self.strictSubscribe = strictSubscribe
     }
 
     /// Checks the cases in the file `source`, or in standard input when it is `-`.
@@ -36,7 +39,8 @@ package struct BatchCheck {
             return .failed
         }
         var out = BufferedLines(writingTo: io.writeOutput)
-        for request in requests {
+        for var request in requests {
+            request.strictSubscribe = strictSubscribe
             let decision = request.decide(with: acl)
             out.line(json ? request.json(decision) : decision.description)
         }

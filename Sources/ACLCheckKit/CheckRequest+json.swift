@@ -10,6 +10,13 @@ package struct CheckReport: Encodable, Sendable, Equatable {
         package let permission: String
         /// Where the rule is written: `file:line`.
         package let source: String
+
+        init(_ rule: ACLRule) {
+            self.user = rule.selector.description
+            self.topic = rule.pattern.description
+            self.permission = rule.permission.description
+            self.source = rule.source.description
+        }
     }
 
     /// `allow` or `deny`.
@@ -18,7 +25,9 @@ package struct CheckReport: Encodable, Sendable, Equatable {
     package let user: String?
     package let clientid: String?
     package let topic: String
-    /// `rule`, `superuser`, `default`, `invalid_topic` or `unsubscribe`.
+    /// `rule`, `superuser`, `default`, `invalid_topic`, `unsubscribe`, or `overlaps_deny` (a
+    /// strict subscribe refused because the `rules` listed overlap the filter; neither aclcheck
+    /// nor the admin API asks for strict subscribes yet).
     package let reason: String
     package let message: String
     package let rules: [Rule]
@@ -32,14 +41,10 @@ package struct CheckReport: Encodable, Sendable, Equatable {
         case .invalidTopic: reason = "invalid_topic"
         case .unsubscribe: reason = "unsubscribe"
         case .rules(let deciding):
-            rules = deciding.map {
-                Rule(
-                    user: $0.selector.description,
-                    topic: $0.pattern.description,
-                    permission: $0.permission.description,
-                    source: $0.source.description
-                )
-            }
+            rules = deciding.map(Rule.init)
+        case .overlapsDeny(let overlapping):
+            reason = "overlaps_deny"
+            rules = overlapping.map(Rule.init)
         }
         self.result = decision.isAllowed ? "allow" : "deny"
         self.access = request.access.description

@@ -10,6 +10,9 @@ package struct CheckRequest: Sendable, Equatable {
     package let access: Access
     /// The user's attributes (`--attr name=value`, or a batch line's fifth field).
     package let attributes: UserAttributes
+    /// Decide a subscribe as brokers without a per-delivery check get it: refused when any deny
+    /// rule overlaps the filter (`--strict-subscribe`).
+    package var strictSubscribe = false
 
     package init(user: String?, clientID: String?, topic: String, access: Access, attributes: UserAttributes = .none) {
         self.user = user.flatMap { $0.isEmpty ? nil : $0 }
@@ -20,7 +23,7 @@ package struct CheckRequest: Sendable, Equatable {
     }
 
     package func decide(with acl: CompiledACL) -> Decision {
-        acl.decide(user: user, clientID: clientID, topic: topic, access: access, attributes: attributes)
+        acl.decide(user: user, clientID: clientID, topic: topic, access: access, attributes: attributes, strictSubscribe: strictSubscribe)
     }
 
     /// Attributes from `name=value` items (repeating a name adds a value, as an array claim

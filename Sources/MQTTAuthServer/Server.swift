@@ -29,7 +29,7 @@ package struct ServerParts: Sendable {
     }
 
     var brokerEndpoints: BrokerEndpoints {
-        BrokerEndpoints(runtime: runtime, store: store, tokenLogin: tokenLogin, now: now)
+        BrokerEndpoints(decisions: BrokerDecisions(runtime: runtime, store: store, tokenLogin: tokenLogin, now: now))
     }
 }
 
@@ -73,7 +73,6 @@ package enum Server {
             runtime: parts.runtime, store: parts.store, now: parts.now, audit: AdminAudit(metrics: parts.metrics)
         ).register(on: router)
         BrokerController(endpoints: parts.brokerEndpoints).register(on: router)
-        EMQXController(endpoints: parts.brokerEndpoints).register(on: router)
         PolicyController(runtime: parts.runtime).register(on: router)
         RevocationFeedController(runtime: parts.runtime, store: parts.store, now: parts.now).register(on: router)
         KeysController<AuthdRequestContext>(runtime: parts.runtime, store: parts.store, now: parts.now, audit: AdminAudit(metrics: parts.metrics))

@@ -131,4 +131,16 @@ struct SingleCheckTests {
         #expect(deniedInvalid.result == "deny")
         #expect(deniedInvalid.reason == "invalid_topic")
     }
+
+    /// `--strict-subscribe`: the subscribe EMQX, RabbitMQ and VerneMQ get, refused because the
+    /// deny on `users/%u/secret` overlaps `users/bob/#`; without the flag, Mosquitto's allow.
+    @Test func strictSubscribeNamesTheOverlappingDeny() {
+        let lenient = workspace.check("bob", "users/bob/#", "subscribe")
+        #expect(lenient.status == .ok, "\(lenient)")
+        let strict = workspace.run(["--user", "bob", "--topic", "users/bob/#", "--access", "subscribe", "--strict-subscribe"])
+        #expect(strict.status == .denied, "\(strict)")
+        #expect(strict.stdout.contains("overlaps rule 'user % topic users/%u/secret deny'"), "\(strict)")
+        let batch = workspace.run(["--batch", "-", "--strict-subscribe"], stdin: "subscribe\tbob\t\tusers/bob/#\nsubscribe\tbob\t\tusers/bob/inbox/#\n")
+        #expect(batch.stdout.split(separator: "\n").map { $0.hasPrefix("allow") } == [false, true], "\(batch)")
+    }
 }

@@ -1,4 +1,5 @@
 import ACLCheckKit
+import MQTTAuthCore
 import Testing
 
 /// Bad usage is 2, like a bad configuration, with ArgumentParser's message on standard error;
@@ -12,7 +13,7 @@ struct UsageTests {
         try workspace.writeStandardConfig()
     }
 
-    static let usage = "Usage: aclcheck --config <config> [--user <user>] [--clientid <clientid>] [--topic <topic>] [--access <access>] [--attr <attr> ...] [--json] [--batch <batch>] [--lint]"
+    static let usage = "Usage: aclcheck --config <config> [--user <user>] [--clientid <clientid>] [--topic <topic>] [--access <access>] [--attr <attr> ...] [--strict-subscribe] [--json] [--batch <batch>] [--lint]"
     static let seeHelp = "  See 'aclcheck --help' for more information."
     static let accessHelp = "Help:  --access <access>  publish, subscribe or read."
 
@@ -77,5 +78,12 @@ struct UsageTests {
         #expect(run.stdout.contains("--access <access>       publish, subscribe or read."), "\(run)")
         #expect(run.stdout.contains("Exit status: 0 allow, 1 deny, 2 bad usage or a bad configuration."), "\(run)")
         #expect(run.stderr.isEmpty, "\(run)")
+    }
+
+    /// `--version` prints the one version the package is built with.
+    @Test func versionIsTheReleases() {
+        let run = aclcheck(["--version"])
+        #expect(run.status == .ok, "\(run)")
+        #expect(run.stdout == MQTTAuthdVersion.current + "\n", "\(run)")
     }
 }

@@ -147,6 +147,81 @@ struct TrieVersusReferenceTests {
         #expect(attributeDecided > compared / 50, "attribute rules decided \(attributeDecided) of \(compared)")
     }
 
+    /// Filters for strict subscribes: the ordinary random ones, and now and then one that
+    /// starts with a wildcard or names a `$` level, where the overlap rules for `$` decide.
+    private static func strictFilter(_ alphabet: Alphabet, _ random: inout SeededGenerator) -> String {
+        if Int.random(in: 0..<8, using: &random) == 0 {
+            return pick(["#", "+", "+/#", "+/+", "$SYS/#", "$SYS/+", "$x/#", "$share/g/#", "+/b/#"], &random)
+        }
+        return randomTopic(alphabet, .subscribe, &random)
+    }
+
+    /// Strict subscribes (docs/architecture.md §3.12) must agree with the reference, which
+    /// scans every deny rule and looks for a common topic by building one, on random policies
+    /// with placeholders, unusable values, attributes, `when:` sets, `$` levels and wildcards.
+    /// Each refusal must name exactly the deny rules that overlap on their own.
+    @Test(arguments: [narrow, wide], 0..<4)
+    func strictSubscribesAgree(_ alphabet: Alphabet, _ shard: UInt64) throws {
+        var random = SeededGenerator(seed: 0x5751 &+ shard &+ (alphabet.name == "wide" ? 100 : 0))
+        let ruleCount = alphabet.name == "wide" ? 1...80 : 1...30
+        var compared = 0
+        var allowed = 0
+        var refusedForOverlap = 0
+        var disagreements: [String] = []
+        var previous: CompiledACL?
+        for _ in 0..<60 {
+            var rules = try (0..<Int.random(in: ruleCount, using: &random)).map { _ in try Self.randomRule(alphabet, &random) }
+            // Half the policies grant every subscription, so that many reach the strict step.
+            if Bool.random(using: &random) {
+                rules.append(ACLRule(selector: .everyone, pattern: try TopicPattern(parsing: "#"), permission: .subscribe,
+                                     source: SourceLocation(file: "random", line: nil)))
+            }
+            let superusers = Int.random(in: 0..<5, using: &random) == 0 ? ["bob"] : []
+            let acl = CompiledACL(superusers: superusers, rules: rules)
+            defer { previous = acl }
+            let reference = ReferenceACL(superusers: superusers, rules: rules)
+            for _ in 0..<200 {
+                let user = Self.pick(Self.users, &random)
+                let clientID = Self.pick(Self.clientIDs, &random)
+                let filter = Self.strictFilter(alphabet, &random)
+                let attributes = Self.randomAttributes(&random)
+                let expected = reference.isAllowed(user: user, clientID: clientID, topic: filter, access: .subscribe,
+                                                   attributes: attributes, strictSubscribe: true)
+                let decision = acl.decide(user: user, clientID: clientID, topic: filter, access: .subscribe,
+                                          attributes: attributes, strictSubscribe: true)
+                let fast = acl.isAllowed(user: user, clientID: clientID, topic: filter, access: .subscribe,
+                                         attributes: attributes, strictSubscribe: true)
+                let resolved = acl.isAllowed(user: user, clientID: clientID, topic: filter, access: .subscribe,
+                                             attributes: acl.resolve(attributes), strictSubscribe: true)
+                let stale = acl.decide(user: user, clientID: clientID, topic: filter, access: .subscribe,
+                                       attributes: (previous ?? acl).resolve(attributes), strictSubscribe: true)
+                compared += 1
+                if expected { allowed += 1 }
+                var explained = true
+                if case .overlapsDeny(let named) = decision.reason {
+                    refusedForOverlap += 1
+                    // The rules that overlap on their own, by the reference, in source order.
+                    let parsed = try TopicFilter(filter, subscription: true)
+                    let alone = rules.filter {
+                        $0.permission == .deny && ReferenceACL(superusers: [], rules: [$0])
+                            .overlapsDeny(parsed, user: user, clientID: clientID, attributes: attributes)
+                    }
+                    explained = named == alone && stale.reason == decision.reason
+                }
+                if decision.isAllowed != expected || fast != expected || resolved != expected || stale.isAllowed != expected || !explained,
+                   disagreements.count < 10 {
+                    let policy = rules.map(\.description).joined(separator: "; ")
+                    disagreements.append("strict subscribe user=\(user ?? "nil") client=\(clientID ?? "nil") attributes=\(attributes.values) filter=\(filter): reference \(expected), trie \(decision.isAllowed)/\(fast)/\(resolved)/\(stale.isAllowed), \(decision) — \(policy)")
+                }
+            }
+        }
+        #expect(disagreements.isEmpty, "\(disagreements.joined(separator: "\n"))")
+        #expect(compared == 12_000)
+        #expect(allowed > compared / 20 && allowed < compared * 19 / 20, "allowed \(allowed) of \(compared)")
+        // Strictness itself must decide often, or the comparison says nothing about it.
+        #expect(refusedForOverlap > compared / 50, "refused for an overlap \(refusedForOverlap) of \(compared)")
+    }
+
     /// The explanation names only rules that really cover the request and agree with the verdict.
     @Test func explanationsAreConsistent() throws {
         var random = SeededGenerator(seed: 42)

@@ -205,6 +205,26 @@ struct AdminRouterTests {
         }
     }
 
+    /// `strict_subscribe`: the subscribe EMQX, RabbitMQ and VerneMQ get, refused where a deny
+    /// rule overlaps the filter; the same check without it is Mosquitto's allow.
+    @Test func aStrictCheckNamesTheOverlappingDeny() async throws {
+        let fixture = try ServerFixture(extraYAML: secretDenyYAML + """
+
+            admin_keys:
+              - name: ops
+                key: "\(Self.adminKey)"
+            """)
+        try await fixture.application.test(.router) { client in
+            let body = #"{"username":"alice","topic":"users/alice/#","access":"subscribe""#
+            let lenient = try await Self.check(client, body + "}").json()
+            #expect(lenient["result"] as? String == "allow")
+            let strict = try await Self.check(client, body + #","strict_subscribe":true}"#).json()
+            #expect(strict["result"] as? String == "deny")
+            #expect(strict["reason"] as? String == "overlaps_deny")
+            #expect((strict["rules"] as? [[String: Any]])?.first?["topic"] as? String == "users/%u/secret/#")
+        }
+    }
+
     static let badChecks: [(body: String, message: String)] = [
         ("{", "body must be a JSON object"),
         ("[]", "body must be a JSON object"),
@@ -222,9 +242,10 @@ struct AdminRouterTests {
         (#"{"topic":"a","access":"read","attributes":{"org":{"x":"y"}}}"#, "attribute 'org' must be a string or an array of strings"),
         (#"{"topic":"a","access":"read","attributes":["org"]}"#, "attributes must be an object"),
         (#"{"topic":"a","access":"read","attributes":{"Org":"a"}}"#, "attribute name 'Org' must be lower-case letters"),
+        (#"{"topic":"a","access":"subscribe","strict_subscribe":"yes"}"#, "strict_subscribe must be true or false"),
     ]
 
-    @Test(arguments: 0..<16)
+    @Test(arguments: 0..<17)
     func aMalformedCheckIsABadRequestThatSaysWhy(_ index: Int) async throws {
         let (body, message) = Self.badChecks[index]
         let fixture = try Self.fixture()

@@ -1,5 +1,7 @@
 import Foundation
+import HummingbirdCore
 import HummingbirdTesting
+import Logging
 @testable import MQTTAuthServer
 import NIOConcurrencyHelpers
 import NIOCore
@@ -136,5 +138,22 @@ struct IdleTimerTests {
             let port = try #require(client.port)
             #expect(try await !serverCloses(port: port, after: nil, within: .seconds(3)))
         }
+    }
+}
+
+/// Where the fast path sits: found by the type of the HTTPTypes codec that Hummingbird's
+/// HTTP/1 channel adds (docs/architecture.md §2.8). Without it the router would serve every
+/// broker request, slower; this test is what notices.
+@Suite("Broker fast path: position in Hummingbird's pipeline")
+struct FastPathPositionTests {
+    @Test func theFastPathIsInstalled() throws {
+        let fixture = try ServerFixture()
+        let channel = EmbeddedChannel()
+        let base = HTTP1Channel(responder: { _, _, _ in })
+        let fast = BrokerFastChannel(base: base, endpoints: fixture.parts.brokerEndpoints, metrics: fixture.parts.metrics, idleTimeout: .seconds(30))
+        _ = try fast.setup(channel: channel, logger: Logger(label: "test")).wait()
+        let handlers = try channel.pipeline.syncOperations.handler(type: BrokerFastPath.self)
+        #expect(handlers is BrokerFastPath, "Hummingbird's HTTP/1 pipeline changed: BrokerFastChannel found no HTTP1ToHTTPServerCodec")
+        _ = try? channel.finish()
     }
 }

@@ -123,7 +123,7 @@ struct DaemonConfigurationTests {
         )
         #expect(found == [
             "1: listen must be host:port (or [ipv6]:port), not 'localhost'",
-            "2: unknown key 'databse' (known keys: acl, admin_keys, api_keys, broker, cors, credentials, database, database_ca, database_miss_lookups, database_pool_size, database_timeout, listen, providers, rate_limits, superusers, tls)",
+            "2: unknown key 'databse' (known keys: acl, admin_keys, api_keys, broker, cors, credentials, database, database_ca, database_miss_lookups, database_pool_size, database_timeout, listen, providers, rabbitmq, rate_limits, superusers, tls, vernemq)",
             "5: key_sha256 must be 64 hex digits (mqtt-authd hash-key KEY prints it)",
             "4: api key 'a' needs key_sha256 (or key, for development)",
             "6: an api key needs a name",

@@ -52,4 +52,33 @@ struct EMQXRouterTests {
             #expect(try response.json()["result"] as? String == result)
         }
     }
+
+    /// EMQX checks a subscription but not each delivered message: a filter that partly overlaps
+    /// a deny rule would let the denied topics through, so it is refused (README
+    /// "Subscriptions on other brokers"), where `/mqtt/acl` allows it.
+    @Test func aSubscribeThatPartlyOverlapsADenyIsRefused() async throws {
+        let fixture = try ServerFixture(extraYAML: secretDenyYAML)
+        try await fixture.application.test(.router) { client in
+            for (filter, result) in [("users/alice/#", "deny"), ("users/alice/+/x", "deny"), ("users/alice/public/#", "allow"), ("users/alice/x", "allow")] {
+                let response = try await post(client, "/emqx/authz", #"{"username":"alice","clientid":"c1","topic":"\#(filter)","action":"subscribe"}"#)
+                #expect(try response.json()["result"] as? String == result, "\(filter)")
+            }
+            let goAuth = try await client.execute(
+                uri: "/mqtt/acl", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"username":"alice","clientid":"c1","topic":"users/alice/#","acc":4}"#))
+            #expect(goAuth.status == .ok)
+        }
+    }
+
+    /// A successful authn says when the credential expires, so that EMQX 5.8 ends the session then.
+    @Test func authnCarriesTheExpiry() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application.test(.router) { client in
+            let (user, password, expiresAt) = try await issueCredential(client, fixture)
+            let json = try await post(client, "/emqx/authn", #"{"username":"\#(user)","password":"\#(password)","clientid":"c1"}"#).json()
+            let expiry = try #require(ISO8601DateFormatter().date(from: expiresAt))
+            #expect(json["expire_at"] as? Int == Int(expiry.timeIntervalSince1970))
+            #expect(json["result"] as? String == "allow")
+        }
+    }
 }

@@ -22,24 +22,12 @@ package final class PostgresCluster: @unchecked Sendable {
     /// crash skips `deinit` and `atexit`).
     private var watchdog: LoggedProcess?
 
-    /// The cluster most tests share, started on first use and stopped at exit.
-    package static let shared: Result<PostgresCluster, any Error> = {
-        let started = Result { try PostgresCluster() }
-        if case .success(let cluster) = started {
-            sharedForExit.withLock { $0 = cluster }
-            atexit { PostgresCluster.sharedForExit.withLock { $0?.stop() } }
-        }
-        return started
-    }()
-    private static let sharedForExit = Mutex<PostgresCluster?>(nil)
+    private static let shared = SharedServer(start: { try PostgresCluster() }, stop: { $0.stop() })
 
-    /// `shared`, reached from a thread of its own: the first access starts the cluster (initdb,
-    /// several seconds), and every other access waits for it, which on the concurrency pool's
-    /// two threads would stall every other test meanwhile.
+    /// The cluster most tests share, started on first use (off the concurrency pool) and
+    /// stopped at exit (`SharedServer`).
     package static func sharedCluster() async throws -> PostgresCluster {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: shared) }.start()
-        }
+        try await shared.get()
     }
 
     /// The server's certificate (PEM) when started with `tls`: self-signed for `localhost` and

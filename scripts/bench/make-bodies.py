@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes request bodies for scripts/bench-http.sh, one JSON body per line, for N users:
 exchange.txt (Supabase-style HS256 tokens), auth.txt (credentials obtained through the daemon's
-own exchange endpoint) and acl.txt (publishes to each user's own topics). The exchange bodies
+own exchange endpoint), acl.txt (publishes to each user's own topics), and the same publishes
+as RabbitMQ's topic check (rabbitmq.txt, form-encoded) and VerneMQ's auth_on_publish
+(vernemq.txt). The exchange bodies
 are for other users than auth.txt's, so that the exchange benchmark, which issues many
 credentials per user, cannot push auth.txt's credentials past max_per_user.
 
@@ -22,7 +24,9 @@ def token(sub: str) -> str:
     signature = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
     return signing_input + "." + b64(signature)
 
-with open(f"{out}/exchange.txt", "w") as exchange, open(f"{out}/auth.txt", "w") as auth, open(f"{out}/acl.txt", "w") as acl:
+import urllib.parse
+with open(f"{out}/exchange.txt", "w") as exchange, open(f"{out}/auth.txt", "w") as auth, open(f"{out}/acl.txt", "w") as acl, \
+        open(f"{out}/rabbitmq.txt", "w") as rabbitmq, open(f"{out}/vernemq.txt", "w") as vernemq:
     for index in range(users):
         sub = f"bench-user-{index}"
         exchange.write(json.dumps({"provider": "supabase", "token": token(f"bench-exchange-{index}")}) + "\n")
@@ -32,3 +36,9 @@ with open(f"{out}/exchange.txt", "w") as exchange, open(f"{out}/auth.txt", "w") 
         credential = json.load(urllib.request.urlopen(request, timeout=10))
         auth.write(json.dumps({"username": credential["mqtt_username"], "password": credential["mqtt_password"], "clientid": f"c{index}"}) + "\n")
         acl.write(json.dumps({"username": sub, "clientid": f"c{index}", "topic": f"users/{sub}/telemetry/temp", "acc": 2}) + "\n")
+        rabbitmq.write(urllib.parse.urlencode({
+            "username": sub, "vhost": "/", "resource": "topic", "name": "amq.topic", "permission": "write",
+            "routing_key": f"users.{sub}.telemetry.temp", "variable_map.client_id": f"c{index}",
+            "variable_map.username": sub, "variable_map.vhost": "/"}) + "\n")
+        vernemq.write(json.dumps({"username": sub, "mountpoint": "", "client_id": f"c{index}", "qos": 1,
+                                  "topic": f"users/{sub}/telemetry/temp", "payload": "MjEuNQ==", "retain": False}) + "\n")

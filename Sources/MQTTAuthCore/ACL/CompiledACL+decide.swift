@@ -7,19 +7,30 @@ extension CompiledACL {
     ///   - topic: a topic name for `publish` and `read`, a filter for `subscribe`
     ///     (`$share/<group>/` is stripped).
     ///   - attributes: the user's attributes, for `%{name}` levels and `when:` conditions.
+    ///   - strictSubscribe: for brokers that check a subscription but not each message it
+    ///     delivers: a subscribe the rules allow is refused when a deny rule that applies to the
+    ///     user overlaps the filter (`refusingOverlaps`). Other accesses ignore it.
     package func decide(
         user: String?,
         clientID: String?,
         topic: String,
         access: Access,
-        attributes: UserAttributes = .none
+        attributes: UserAttributes = .none,
+        strictSubscribe: Bool = false
     ) -> Decision {
-        evaluate(user: user, clientID: clientID, topic: topic, access: access, attributes: resolve(attributes), collect: true)
+        decision(user: user, clientID: clientID, topic: topic, access: access, attributes: resolve(attributes), strictSubscribe: strictSubscribe, collect: true)
     }
 
     /// `decide` with attributes resolved ahead (`resolve(_:)`).
-    package func decide(user: String?, clientID: String?, topic: String, access: Access, attributes: ResolvedAttributes) -> Decision {
-        evaluate(user: user, clientID: clientID, topic: topic, access: access, attributes: usable(attributes), collect: true)
+    package func decide(
+        user: String?,
+        clientID: String?,
+        topic: String,
+        access: Access,
+        attributes: ResolvedAttributes,
+        strictSubscribe: Bool = false
+    ) -> Decision {
+        decision(user: user, clientID: clientID, topic: topic, access: access, attributes: usable(attributes), strictSubscribe: strictSubscribe, collect: true)
     }
 
     /// The verdict alone, without allocating an explanation.
@@ -28,15 +39,33 @@ extension CompiledACL {
         clientID: String?,
         topic: String,
         access: Access,
-        attributes: UserAttributes = .none
+        attributes: UserAttributes = .none,
+        strictSubscribe: Bool = false
     ) -> Bool {
-        evaluate(user: user, clientID: clientID, topic: topic, access: access, attributes: resolve(attributes), collect: false).isAllowed
+        decision(user: user, clientID: clientID, topic: topic, access: access, attributes: resolve(attributes), strictSubscribe: strictSubscribe, collect: false).isAllowed
     }
 
     /// `isAllowed` with attributes resolved ahead (`resolve(_:)`): the broker's per-message
-    /// path, which resolves a client's attributes once when it connects.
-    package func isAllowed(user: String?, clientID: String?, topic: String, access: Access, attributes: ResolvedAttributes) -> Bool {
-        evaluate(user: user, clientID: clientID, topic: topic, access: access, attributes: usable(attributes), collect: false).isAllowed
+    /// path, which resolves a client's attributes once when it connects. Without
+    /// `strictSubscribe` it does what it did before the flag existed, plus one test of it.
+    package func isAllowed(
+        user: String?,
+        clientID: String?,
+        topic: String,
+        access: Access,
+        attributes: ResolvedAttributes,
+        strictSubscribe: Bool = false
+    ) -> Bool {
+        decision(user: user, clientID: clientID, topic: topic, access: access, attributes: usable(attributes), strictSubscribe: strictSubscribe, collect: false).isAllowed
+    }
+
+    /// Every public entry point: the decision, then for a strict subscribe the overlap check.
+    private func decision(
+        user: String?, clientID: String?, topic: String, access: Access, attributes: ResolvedAttributes, strictSubscribe: Bool, collect: Bool
+    ) -> Decision {
+        let decision = evaluate(user: user, clientID: clientID, topic: topic, access: access, attributes: attributes, collect: collect)
+        guard strictSubscribe, access == .subscribe else { return decision }
+        return refusingOverlaps(decision, user: user, clientID: clientID, filter: topic, attributes: attributes, collect: collect)
     }
 
     private func evaluate(
@@ -113,8 +142,9 @@ extension CompiledACL {
     }
 }
 
+/// Runs `body` over the bytes of `text`, or with nil when there is none.
 @inline(__always)
-private func withOptionalBytes<R>(_ text: String?, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
+func withOptionalBytes<R>(_ text: String?, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
     guard let text else { return body(nil) }
     return text.withBytes { body($0) }
 }

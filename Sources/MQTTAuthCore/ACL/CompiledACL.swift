@@ -7,6 +7,10 @@
 /// request's levels through hash-table edges, and at a node with `%{name}` children only those
 /// names are tried, so the cost grows with the topic's depth and the user's attributes, not
 /// with the number of rules.
+///
+/// A strict subscribe (`decide(…strictSubscribe: true)`, docs/architecture.md §3.12) adds one
+/// step after an allow, which reads the deny rules of those same roots (`strictDenies`): its
+/// cost grows with the number of deny rules that apply to the user, and only those.
 package struct CompiledACL: Sendable {
     /// Every rule, in source order; terminals refer to rules by index.
     package let rules: [ACLRule]
@@ -27,6 +31,10 @@ package struct CompiledACL: Sendable {
     let conditional: [AttributeCondition: [ConditionalRoots]]
     /// `AttributeEdge.attribute` → attribute name.
     let attributeNames: [String]
+    /// The deny rules of each trie root that has any, for the strict subscribe check only: by
+    /// root, so that the roots `forEachRoot` yields for a user (selector and `when:` sets alike)
+    /// lead straight to the deny rules that apply to that user, and to no others.
+    let strictDenies: [Int32: [StrictDeny]]
     /// Which policy this is, for `ResolvedAttributes`.
     let identity = PolicyIdentity()
 
@@ -82,6 +90,10 @@ package struct CompiledACL: Sendable {
         var attributeNames = Array(repeating: "", count: layout.attributeIDs.count)
         for (name, id) in layout.attributeIDs { attributeNames[Int(id)] = name }
         self.attributeNames = attributeNames
+        let attributeIDs = layout.attributeIDs
+        self.strictDenies = layout.denyRules.mapValues { indexes in
+            indexes.map { StrictDeny(rule: $0, pattern: rules[Int($0)].pattern, attributeIDs: attributeIDs) }
+        }
         self.rules = rules
     }
 
@@ -138,7 +150,7 @@ private struct SelectorBuilders {
         case .prefix(let prefix): builder = prefixes[prefix] ?? TopicTrieBuilder(); prefixes[prefix] = builder
         default: builder = shared[rule.selector] ?? TopicTrieBuilder(); shared[rule.selector] = builder
         }
-        builder.insert(rule.pattern.levels[...], permission: rule.permission, index: index)
+        builder.insertRule(rule.pattern.levels, permission: rule.permission, index: index)
     }
 
     /// Lays the tries out as the `index`th set of roots (0: the rules without `when:`).

@@ -11,6 +11,10 @@ package struct Decision: Sendable, Equatable, CustomStringConvertible {
         case invalidTopic(String)
         /// Unsubscribing is always allowed.
         case unsubscribe
+        /// A strict subscribe (`CompiledACL.decide(…strictSubscribe: true)`) that the rules
+        /// allow, refused because these deny rules, in source order, overlap the filter: they
+        /// deny some topic it can match. Empty from `isAllowed`, which explains nothing.
+        case overlapsDeny([ACLRule])
     }
 
     package let isAllowed: Bool
@@ -36,6 +40,9 @@ package struct Decision: Sendable, Equatable, CustomStringConvertible {
             return "\(verdict) invalid topic: \(why)"
         case .unsubscribe:
             return "\(verdict) unsubscribe is always allowed"
+        case .overlapsDeny(let rules):
+            let explained = rules.isEmpty ? "a deny rule" : rules.map { "rule '\($0)' at \($0.source)" }.joined(separator: "; ")
+            return "\(verdict) strict subscribe: the filter overlaps \(explained)"
         }
     }
 }

@@ -31,8 +31,17 @@ final class TopicTrieBuilder {
     private(set) var attributes: [String: TopicTrieBuilder] = [:]
     private(set) var atEnd: TerminalBuilder?
     private(set) var below: TerminalBuilder?
+    /// The deny rules of the whole trie, in source order, kept at its root only (`insertRule`):
+    /// the strict subscribe check looks them up by root (`CompiledACL.strictDenies`).
+    private(set) var denyRules: [Int32] = []
 
-    func insert(_ levels: ArraySlice<PatternLevel>, permission: Permission, index: Int32) {
+    /// Adds a rule to the trie this builder is the root of.
+    func insertRule(_ levels: [PatternLevel], permission: Permission, index: Int32) {
+        if permission == .deny { denyRules.append(index) }
+        insert(levels[...], permission: permission, index: index)
+    }
+
+    private func insert(_ levels: ArraySlice<PatternLevel>, permission: Permission, index: Int32) {
         guard let level = levels.first else {
             atEnd.add(permission, index: index)
             return

@@ -26,6 +26,8 @@ package struct TrieLayout {
     private(set) var prefixTargets: [Int32] = []
     /// Attribute names in `%{name}` levels, numbered as `AttributeEdge.attribute`.
     private(set) var attributeIDs: [String: Int32] = [:]
+    /// The deny rules of each trie that has any, by root id (`TopicTrieBuilder.denyRules`).
+    private(set) var denyRules: [Int32: [Int32]] = [:]
 
     mutating func addEdge(parent: Int32, key: some Collection<UInt8>, child: Int32) {
         edges.append(EdgeTable.Edge(parent: parent, keyStart: keys.count, keyCount: key.count, child: child))
@@ -57,6 +59,7 @@ package struct TrieLayout {
             node.belowFlags = below.flags
         }
         if builder.atEnd != nil || builder.below != nil { explanations[id] = rules }
+        if !builder.denyRules.isEmpty { denyRules[id] = builder.denyRules }
         node.plus = builder.plus.map { add($0) } ?? TrieNode.none
         node.username = builder.username.map { add($0) } ?? TrieNode.none
         node.clientID = builder.clientID.map { add($0) } ?? TrieNode.none

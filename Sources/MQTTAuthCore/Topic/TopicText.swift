@@ -77,3 +77,28 @@ extension StringProtocol {
     /// True for a level that starts with `$`, which leading wildcards never match.
     var isDollarLevel: Bool { utf8.first == TopicText.dollar }
 }
+
+extension TopicName {
+    /// Why `text` is not a topic name, or nil: `init` without building the levels, for the
+    /// broker endpoints that only need the verdict.
+    package static func problem(_ text: String) -> TopicError? {
+        do {
+            try text.withBytes { bytes throws(TopicError) in try TopicText.validateName(bytes) }
+            return nil
+        } catch {
+            return error
+        }
+    }
+}
+
+extension TopicFilter {
+    /// Why `text` is not a subscription's filter (`$share/<group>/` allowed), or nil.
+    package static func subscriptionProblem(_ text: String) -> TopicError? {
+        do {
+            _ = try text.withBytes { bytes throws(TopicError) in try TopicText.validateFilter(bytes, subscription: true) }
+            return nil
+        } catch {
+            return error
+        }
+    }
+}

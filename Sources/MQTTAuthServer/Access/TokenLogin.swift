@@ -40,38 +40,38 @@ package final class TokenLogin: Sendable {
     }
 
     /// The verdict for a token memory knows, or nil when it must be checked.
-    func remembered(token: String, username: String, runtime: Runtime, now: Date) -> BrokerEndpoints.Verdict? {
+    func remembered(token: String, username: String, runtime: Runtime, now: Date) -> BrokerDecisions.Verdict? {
         let digest = SHA256.hash(data: Data(token.utf8))
         guard let entry = remembered.withLock({ $0[digest] }), now < entry.expiresAt,
               let provider = runtime.providers[entry.provider]?.configuration, provider.enabled, provider.mqttLogin
         else { return nil }
         guard entry.username == username else { return Self.wrongUser }
-        return BrokerEndpoints.Verdict(allowed: true, expiresAt: entry.expiresAt, attributes: entry.attributes)
+        return BrokerDecisions.Verdict(allowed: true, expiresAt: entry.expiresAt, attributes: entry.attributes)
     }
 
-    static let wrongUser = BrokerEndpoints.Verdict(allowed: false, reason: "the token belongs to another username")
+    static let wrongUser = BrokerDecisions.Verdict(allowed: false, reason: "the token belongs to another username")
 
     /// Checks `token` against the provider whose issuer it names, binds its identity's username
     /// in the store as an exchange would, and allows `username` only if it is that name.
     /// Every failure (a bad token, a provider without `mqtt_login`, a store that cannot be
     /// reached) refuses.
-    func check(token: String, username: String, runtime: Runtime, store: any CredentialStore, now: Date) async -> BrokerEndpoints.Verdict {
+    func check(token: String, username: String, runtime: Runtime, store: any CredentialStore, now: Date) async -> BrokerDecisions.Verdict {
         if let known = remembered(token: token, username: username, runtime: runtime, now: now) { return known }
         guard let issuer = Self.unverifiedIssuer(token),
               let provider = runtime.providers.values.first(where: {
                   $0.configuration.mqttLogin && $0.configuration.enabled && $0.configuration.issuer == issuer
               })
         else {
-            return BrokerEndpoints.Verdict(allowed: false, reason: "the token is not from a provider with mqtt_login")
+            return BrokerDecisions.Verdict(allowed: false, reason: "the token is not from a provider with mqtt_login")
         }
         let verified: VerifiedToken
         do {
             verified = try await provider.verifier.verify(token)
         } catch {
-            return BrokerEndpoints.Verdict(allowed: false, reason: error.description)
+            return BrokerDecisions.Verdict(allowed: false, reason: error.description)
         }
         guard verified.expiresAt > now else {
-            return BrokerEndpoints.Verdict(allowed: false, reason: TokenError.expired.description)
+            return BrokerDecisions.Verdict(allowed: false, reason: TokenError.expired.description)
         }
         let bound: String
         let attributes = ClaimAttributes.read(provider.configuration.attributes, from: token)
@@ -83,14 +83,14 @@ package final class TokenLogin: Sendable {
                 provider: provider.configuration.name, subject: verified.subject, username: derived,
                 attributes: attributes, now: now)
         } catch let error as CredentialError {
-            return BrokerEndpoints.Verdict(allowed: false, reason: "invalid_token: \(error.description)")
+            return BrokerDecisions.Verdict(allowed: false, reason: "invalid_token: \(error.description)")
         } catch {
-            return BrokerEndpoints.Verdict(allowed: false, reason: "the credential store is unavailable")
+            return BrokerDecisions.Verdict(allowed: false, reason: "the credential store is unavailable")
         }
         remember(SHA256.hash(data: Data(token.utf8)), Entry(
             provider: provider.configuration.name, username: bound, expiresAt: verified.expiresAt, attributes: attributes), now: now)
         guard bound == username else { return Self.wrongUser }
-        return BrokerEndpoints.Verdict(allowed: true, expiresAt: verified.expiresAt, attributes: attributes)
+        return BrokerDecisions.Verdict(allowed: true, expiresAt: verified.expiresAt, attributes: attributes)
     }
 
     /// Keeps the entry, first making room when full: expired entries go, then the half that

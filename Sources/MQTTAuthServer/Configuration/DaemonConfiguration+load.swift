@@ -6,7 +6,7 @@ import Yams
 
 extension DaemonConfiguration {
     static let topLevelKeys: Set<String> = ACLConfiguration.keys.union([
-        "listen", "tls", "database", "database_ca", "database_pool_size", "database_timeout", "database_miss_lookups", "api_keys", "admin_keys", "cors", "providers", "credentials", "broker", "rate_limits",
+        "listen", "tls", "database", "database_ca", "database_pool_size", "database_timeout", "database_miss_lookups", "api_keys", "admin_keys", "cors", "providers", "credentials", "broker", "rabbitmq", "vernemq", "rate_limits",
     ])
 
     /// Loads and checks the daemon's configuration file.
@@ -60,6 +60,8 @@ struct DaemonConfigReader {
             case "providers": providers = self.providers(value)
             case "credentials": credentials(value, into: &configuration.credentials)
             case "broker": broker(value, into: &configuration.broker)
+            case "rabbitmq": rabbitMQ(value, into: &configuration.rabbitMQ)
+            case "vernemq": verneMQ(value, into: &configuration.verneMQ)
             case "rate_limits": rateLimits(value, into: &configuration.rateLimits)
             default:
                 if !ACLConfiguration.keys.contains(key) {
@@ -307,6 +309,27 @@ struct DaemonConfigReader {
                     }
                     settings.access.tokenSHA256 = bytes
                 }
+            }
+        }
+    }
+
+    mutating func rabbitMQ(_ node: Node, into settings: inout RabbitMQSettings) {
+        for (key, _, value) in entries(node, "rabbitmq", allowed: ["vhost", "exchange"]) {
+            guard let text = string(value, "rabbitmq.\(key)") else { continue }
+            guard !text.isEmpty, !text.utf8.contains(0) else {
+                error(value, "rabbitmq.\(key) must not be empty")
+                continue
+            }
+            if key == "vhost" { settings.vhost = text } else { settings.exchange = text }
+        }
+    }
+
+    mutating func verneMQ(_ node: Node, into settings: inout VerneMQSettings) {
+        for (key, _, value) in entries(node, "vernemq", allowed: ["mountpoints", "acl_cache_seconds"]) {
+            if key == "mountpoints" {
+                settings.mountpoints = items(value, "vernemq.mountpoints").compactMap { string($0, "each entry of vernemq.mountpoints") }
+            } else {
+                integer(value, "vernemq.acl_cache_seconds", in: 0...60).map { settings.aclCache = $0 == 0 ? nil : $0 }
             }
         }
     }

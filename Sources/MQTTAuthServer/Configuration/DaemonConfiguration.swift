@@ -36,6 +36,8 @@ import MQTTAuthPostgres
 ///   allow_from: ["10.0.0.0/8", "::1"]       # broker endpoints and /v2/policy: these addresses only
 ///   token_sha256: "<hex SHA-256>"           # and only with Authorization: Bearer <token>
 ///                                           # (token: "..." in plain text, for development)
+/// rabbitmq: {vhost: "/", exchange: amq.topic} # what RabbitMQ's MQTT clients may use
+/// vernemq: {mountpoints: [""], acl_cache_seconds: 0}  # 0: no Cache-Control on topic answers
 /// rate_limits:                              # token buckets on /v2/tokens/exchange; rate 0: off
 ///   per_api_key: {rate: 200, burst: 400}    # exchanges per second for each API key
 ///   per_client_ip: {rate: 2, burst: 30}     # failed exchanges per second from one address
@@ -59,6 +61,8 @@ package struct DaemonConfiguration: Sendable {
     package var providers: [ProviderConfiguration] = []
     package var credentials = CredentialSettings()
     package var broker = BrokerSettings()
+    package var rabbitMQ = RabbitMQSettings()
+    package var verneMQ = VerneMQSettings()
     package var rateLimits = RateLimitSettings()
     package var acl = ACLConfiguration()
 
@@ -182,4 +186,30 @@ package struct RateLimitSettings: Sendable, Equatable {
     package var perClientIP: RateLimiter.Limit? = RateLimiter.Limit(rate: 2, burst: 30)
 
     package init() {}
+}
+
+/// `rabbitmq:`: what an MQTT credential may use on RabbitMQ beside its topics (README
+/// "RabbitMQ").
+package struct RabbitMQSettings: Sendable, Equatable {
+    /// The one virtual host MQTT clients may use.
+    package var vhost = "/"
+    /// The topic exchange the MQTT plugin publishes to (`mqtt.exchange`).
+    package var exchange = "amq.topic"
+
+    package init() {}
+}
+
+/// `vernemq:` (README "VerneMQ").
+package struct VerneMQSettings: Sendable, Equatable {
+    /// Mountpoints accepted beside the empty one; a request on any other is refused.
+    package var mountpoints: [String] = [""]
+    /// `Cache-Control: max-age` on publish and subscribe answers, in seconds; nil sends none.
+    package var aclCache: Int?
+
+    package init() {}
+
+    func accepts(mountpoint: String?) -> Bool {
+        guard let mountpoint, !mountpoint.isEmpty else { return true }
+        return mountpoints.contains(mountpoint)
+    }
 }

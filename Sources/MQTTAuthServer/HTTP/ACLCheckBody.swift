@@ -3,21 +3,22 @@ import Foundation
 import MQTTAuthCore
 
 /// The body of `POST /v2/admin/acl/check` (README "Admin API"):
-/// `{"username"?, "clientid"?, "topic", "access", "attributes"?}`, read into the request aclcheck
+/// `{"username"?, "clientid"?, "topic", "access", "attributes"?, "strict_subscribe"?}`, read into the request aclcheck
 /// checks, so that both decide alike. `username` and `clientid` may be missing, null or empty
 /// (a client without one, as aclcheck without `--user`); `access` is `publish`, `subscribe` or
 /// `read`; each attribute is a string or an array of strings, named as aclcheck's `--attr`.
-/// An invalid topic is not refused here: the ACL denies it with reason `invalid_topic`, as
+/// `strict_subscribe: true` decides a subscribe as EMQX, RabbitMQ and VerneMQ get it (aclcheck's
+/// `--strict-subscribe`). An invalid topic is not refused here: the ACL denies it with reason `invalid_topic`, as
 /// aclcheck does. Anything else that is not so is a 400 naming what is wrong.
 enum ACLCheckBody {
-    static let fields: Set<String> = ["username", "clientid", "topic", "access", "attributes"]
+    static let fields: Set<String> = ["username", "clientid", "topic", "access", "attributes", "strict_subscribe"]
 
     static func parse(_ data: Data) throws(APIError) -> CheckRequest {
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw APIError.invalidRequest("body must be a JSON object with string fields topic and access")
         }
         if let unknown = object.keys.sorted().first(where: { !fields.contains($0) }) {
-            throw APIError.invalidRequest("unknown field '\(unknown.printable)'; the fields are username, clientid, topic, access and attributes")
+            throw APIError.invalidRequest("unknown field '\(unknown.printable)'; the fields are username, clientid, topic, access, attributes and strict_subscribe")
         }
         let user = try optionalString(object, "username")
         let clientID = try optionalString(object, "clientid")
@@ -25,7 +26,12 @@ enum ACLCheckBody {
         guard let name = object["access"] as? String, let access = CheckAccess(rawValue: name) else {
             throw APIError.invalidRequest("access must be publish, subscribe or read")
         }
-        return CheckRequest(user: user, clientID: clientID, topic: topic, access: access.access, attributes: try attributes(object["attributes"]))
+        var request = CheckRequest(user: user, clientID: clientID, topic: topic, access: access.access, attributes: try attributes(object["attributes"]))
+        if let strict = object["strict_subscribe"], !(strict is NSNull) {
+            guard let flag = strict as? Bool else { throw APIError.invalidRequest("strict_subscribe must be true or false") }
+            request.strictSubscribe = flag
+        }
+        return request
     }
 
     private static func optionalString(_ object: [String: Any], _ key: String) throws(APIError) -> String? {

@@ -27,12 +27,12 @@ package struct ServerMetrics: Sendable {
             (
                 CoreMetrics.Counter(
                     label: "mqtt_authd_http_requests_total",
-                    dimensions: [("endpoint", endpoint.rawValue), ("status", String(status))],
+                    dimensions: [("endpoint", endpoint.label), ("status", String(status))],
                     factory: factory
                 ),
                 CoreMetrics.Timer(
                     label: "mqtt_authd_http_request_duration_seconds",
-                    dimensions: [("endpoint", endpoint.rawValue)],
+                    dimensions: [("endpoint", endpoint.label)],
                     factory: factory
                 )
             )
@@ -59,10 +59,12 @@ package struct ServerMetrics: Sendable {
         case readStats = "stats"
     }
 
-    /// The closed set of endpoint labels.
-    enum Endpoint: String {
+    /// The closed set of endpoint labels: the broker endpoints' come from their table's rows
+    /// (`BrokerEndpoint.table`).
+    enum Endpoint: Hashable {
         case exchange, refresh, revoke, terminate, admin, revocations
-        case auth, superuser, acl, emqxAuthn = "emqx_authn", emqxAuthz = "emqx_authz", policy, healthz, metrics, other
+        case policy, healthz, metrics, other
+        case broker(BrokerEndpoint.ID)
 
         init(path: String) {
             if path.hasPrefix("/v2/admin/") {
@@ -78,15 +80,26 @@ package struct ServerMetrics: Sendable {
             case "/v2/tokens/refresh": self = .refresh
             case "/v2/revocations": self = .revocations
             case _ where path.hasPrefix("/v2/tokens/"): self = .revoke
-            case "/mqtt/auth": self = .auth
-            case "/mqtt/superuser": self = .superuser
-            case "/mqtt/acl": self = .acl
-            case "/emqx/authn": self = .emqxAuthn
-            case "/emqx/authz": self = .emqxAuthz
             case "/v2/policy": self = .policy
             case "/healthz": self = .healthz
             case "/metrics": self = .metrics
-            default: self = .other
+            default: self = BrokerEndpoint.find(uri: path).map { .broker($0.id) } ?? .other
+            }
+        }
+
+        var label: String {
+            switch self {
+            case .exchange: "exchange"
+            case .refresh: "refresh"
+            case .revoke: "revoke"
+            case .terminate: "terminate"
+            case .admin: "admin"
+            case .revocations: "revocations"
+            case .policy: "policy"
+            case .healthz: "healthz"
+            case .metrics: "metrics"
+            case .other: "other"
+            case .broker(let id): BrokerEndpoint.of(id).metricsLabel
             }
         }
     }

@@ -5,6 +5,7 @@ import HummingbirdCore
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypesHTTP1
+import Synchronization
 
 /// Answers the broker endpoints on the connection's event loop, straight from NIOHTTP1's
 /// parser, before requests reach Hummingbird: a broker asks once per connect and, over HTTP,
@@ -29,14 +30,14 @@ final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         case collecting
         /// Passing the current request's parts on to Hummingbird.
         case forwarding
-        /// Waiting for a store look-up (`BrokerEndpoints.LookUp`); later parts wait in `queued`.
+        /// Waiting for a look-up (`BrokerDecisions.LookUp`); later parts wait in `queued`.
         case awaiting
     }
 
     /// The broker request being collected. Kept outside `State` so that appending a body chunk
     /// mutates the buffer in place instead of copying it out of an enum payload.
     private struct Pending {
-        let endpoint: BrokerEndpoints.Endpoint
+        let endpoint: BrokerEndpoint
         let head: HTTPRequestHead
         var body: ByteBuffer
         var tooLarge = false
@@ -69,7 +70,8 @@ final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private func process(context: ChannelHandlerContext, _ data: NIOAny) {
         switch (unwrapInboundIn(data), state) {
         case (.head(let head), .idle):
-            if forwardedInFlight == 0, Self.isBrokerMethod(head.method), let endpoint = BrokerEndpoints.Endpoint(uri: head.uri) {
+            if forwardedInFlight == 0, let endpoint = BrokerEndpoint.find(uri: head.uri), let method = Self.method(head.method),
+               endpoint.accepts(method) {
                 pending = Pending(endpoint: endpoint, head: head, body: context.channel.allocator.buffer(capacity: 256), started: .now)
                 state = .collecting
             } else {
@@ -78,7 +80,7 @@ final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
                 context.fireChannelRead(data)
             }
         case (.body(var chunk), .collecting):
-            if pending!.tooLarge || pending!.body.readableBytes + chunk.readableBytes > BrokerEndpoints.bodyLimit {
+            if pending!.tooLarge || pending!.body.readableBytes + chunk.readableBytes > pending!.endpoint.bodyLimit {
                 pending!.tooLarge = true
                 pending!.body = ByteBuffer()
             } else {
@@ -88,18 +90,18 @@ final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             let request = pending.take()!
             state = .idle
             let reply = request.tooLarge
-                ? .ready(endpoints.tooLarge())
+                ? .ready(endpoints.tooLarge(request.endpoint))
                 : endpoints.reply(
-                    request.endpoint, body: request.body, contentType: request.head.headers.first(name: "content-type"),
-                    query: Self.query(of: request.head.uri),
+                    request.endpoint,
+                    .init(body: request.body, contentType: request.head.headers.first(name: "content-type"), query: Self.query(of: request.head.uri)),
                     peer: .init(address: context.channel.remoteAddress, authorization: request.head.headers.first(name: "authorization"))
                 )
             switch reply {
             case .ready(let answer):
                 finish(context: context, request, answer)
-            case .lookUp(let lookUp):
+            case .later(let resolve):
                 state = .awaiting
-                context.eventLoop.makeFutureWithTask { await lookUp.resolve() }.assumeIsolated().whenSuccess { answer in
+                context.eventLoop.makeFutureWithTask { await resolve() }.assumeIsolated().whenSuccess { answer in
                     self.finish(context: context, request, answer)
                     self.state = .idle
                     self.drainQueued(context: context)
@@ -118,7 +120,7 @@ final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func finish(context: ChannelHandlerContext, _ request: Pending, _ answer: BrokerEndpoints.Answer) {
         respond(context: context, to: request.head, answer)
-        metrics.record(endpoint: request.endpoint.metricsLabel, status: answer.status.code, duration: ContinuousClock.now - request.started)
+        metrics.record(endpoint: .broker(request.endpoint.id), status: answer.status.code, duration: ContinuousClock.now - request.started)
     }
 
     /// Handles the parts that arrived during a look-up, until one starts another look-up.
@@ -129,10 +131,13 @@ final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private static func isBrokerMethod(_ method: HTTPMethod) -> Bool {
+    /// The methods broker endpoints take, as the table names them.
+    private static func method(_ method: HTTPMethod) -> HTTPRequest.Method? {
         switch method {
-        case .POST, .GET, .PUT: true
-        default: false
+        case .POST: .post
+        case .GET: .get
+        case .PUT: .put
+        default: nil
         }
     }
 
@@ -155,6 +160,7 @@ final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: answer.contentType)
         headers.add(name: "Content-Length", value: String(answer.body.readableBytes))
+        if let cacheControl = answer.cacheControl { headers.add(name: "Cache-Control", value: cacheControl) }
         let keepAlive = request.isKeepAlive
         if !keepAlive {
             headers.add(name: "Connection", value: "close")
@@ -182,6 +188,15 @@ final class BrokerFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
 /// Hummingbird's HTTP/1 channel with `BrokerFastPath` (and an idle timer) spliced in right
 /// after NIOHTTP1's parser, before Hummingbird's HTTPTypes codec.
+///
+/// Hummingbird's public hook for handlers (`HTTP1Channel.Configuration.additionalChannelHandlers`)
+/// puts them after that codec, where every request has already been converted to HTTPTypes,
+/// and answering before the conversion was measured faster (BENCHMARKS.md, "fast path before
+/// the HTTPTypes codec"). So the position is found by the codec's type,
+/// `HTTP1ToHTTPServerCodec`: public, from swift-nio-extras, not one of Hummingbird's own. If
+/// a Hummingbird update stops using it, connections still work: the fast path is left out,
+/// the router serves the same endpoints, and an error is logged once.
+/// `BrokerFastPathTests.theFastPathIsInstalled` fails when that happens.
 struct BrokerFastChannel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
 
@@ -196,13 +211,23 @@ struct BrokerFastChannel: ServerChildChannel {
         let idleTimeout = idleTimeout
         return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
-            let codec = try pipeline.handler(type: HTTP1ToHTTPServerCodec.self)
+            guard let codec = try? pipeline.handler(type: HTTP1ToHTTPServerCodec.self) else {
+                Self.reportMissingCodec(logger)
+                return value
+            }
             // A read timeout, not an all-timeout: with one for writes too, the timer handler
             // would wrap every response write in a promise of its own.
             try pipeline.addHandler(IdleStateHandler(readTimeout: idleTimeout), position: .before(codec))
             try pipeline.addHandler(BrokerFastPath(endpoints: endpoints, metrics: metrics), position: .before(codec))
             return value
         }
+    }
+
+    private static let codecReported = Atomic(false)
+
+    private static func reportMissingCodec(_ logger: Logger) {
+        guard !codecReported.exchange(true, ordering: .relaxed) else { return }
+        logger.error("HTTP/1 pipeline has no HTTP1ToHTTPServerCodec: broker endpoints are served by the router, without the fast path")
     }
 
     func handle(value: Value, logger: Logger) async {

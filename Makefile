@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 CONFIG ?= mqtt-authd.example.yml
 # Debian packages the build, the tests and the later broker tests use.
-APT_PACKAGES := mosquitto mosquitto-dev libmosquitto-dev mosquitto-clients libsqlite3-dev pkg-config openssl python3-paho-mqtt postgresql rabbitmq-server
+APT_PACKAGES := mosquitto mosquitto-dev libmosquitto-dev mosquitto-clients libsqlite3-dev pkg-config openssl python3-paho-mqtt postgresql rabbitmq-server dpkg-dev
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -12,8 +12,13 @@ SYSTEMDUNITDIR ?= $(SYSCONFDIR)/systemd/system
 # Release builds carry the Swift runtime inside each binary and the plugin, so that they run on
 # machines without a Swift toolchain.
 RELEASE_FLAGS := -c release --static-swift-stdlib
+# The version is written once, in Sources/MQTTAuthCore/Version.swift.
+VERSION := $(shell sed -n 's/^ *package static let current = "\(.*\)"$$/\1/p' Sources/MQTTAuthCore/Version.swift)
+DEB := dist/mqtt-authd_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null || echo amd64).deb
+# make deb packages the products in RELEASE_DIR; setting it skips building them.
+RELEASE_DIR ?=
 
-.PHONY: all deps build test run bench bench-plugin release install clean
+.PHONY: all deps build test run bench bench-plugin release install deb clean
 
 all: build
 
@@ -38,6 +43,7 @@ test: deps
 	scripts/check-systemd.sh .build/debug/mqtt-authd
 	$(MAKE) --no-print-directory release
 	scripts/check-static.sh .build/release
+	$(MAKE) --no-print-directory deb && scripts/check-deb.sh $(DEB)
 	FUZZ_RUNS=5000 scripts/fuzz.sh
 	@set -o pipefail; mkdir -p .build; \
 	$(SWIFT) test --skip-build --disable-xctest 2>&1 | tee .build/test.log; status=$$?; \
@@ -83,5 +89,10 @@ install: release
 	  install -m 0640 mqtt-authd.example.yml $(DESTDIR)$(SYSCONFDIR)/mqtt-authd/mqtt-authd.yml
 	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/mqtt-authd/README.md
 
+# The Debian package, $(DEB): see README.md ("Run as a service").
+deb: $(if $(RELEASE_DIR),,release)
+	@[ -n "$(VERSION)" ] || { echo "no version in Sources/MQTTAuthCore/Version.swift" >&2; exit 1; }
+	scripts/make-deb.sh $(VERSION) $(or $(RELEASE_DIR),.build/release)
+
 clean:
-	rm -rf .build
+	rm -rf .build dist

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 CONFIG ?= mqtt-authd.example.yml
 # Debian packages the build, the tests and the later broker tests use.
-APT_PACKAGES := mosquitto mosquitto-dev libmosquitto-dev mosquitto-clients libsqlite3-dev pkg-config openssl python3-paho-mqtt postgresql rabbitmq-server dpkg-dev
+APT_PACKAGES := mosquitto mosquitto-dev libmosquitto-dev mosquitto-clients libsqlite3-dev libyaml-dev pkg-config openssl python3-paho-mqtt python3-yaml postgresql rabbitmq-server dpkg-dev
 
 PREFIX ?= /usr/local
 DESTDIR ?=

@@ -1,4 +1,17 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The streams aclcheck reads and writes: the process's own (`standard`), or a test's, which
 /// hands over a string as standard input and collects the output.
@@ -23,10 +36,43 @@ package struct ACLCheckIO {
     /// The process's standard input, output and error, unbuffered.
     package static var standard: ACLCheckIO {
         ACLCheckIO(
-            readInput: { FileHandle.standardInput.readDataToEndOfFile() },
-            writeOutput: { FileHandle.standardOutput.write($0) },
-            writeError: { FileHandle.standardError.write($0) }
+            readInput: { readAll(STDIN_FILENO) },
+            writeOutput: { writeAll(STDOUT_FILENO, $0) },
+            writeError: { writeAll(STDERR_FILENO, $0) }
         )
+    }
+
+    /// Everything `descriptor` holds until end of file (or until a read fails).
+    static func readAll(_ descriptor: Int32) -> Data {
+        var contents = Data()
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count > 0 {
+                contents.append(contentsOf: chunk[0..<count])
+            } else if count < 0, errno == EINTR {
+                continue
+            } else {
+                return contents
+            }
+        }
+    }
+
+    /// Writes all of `data`, however many write(2) calls it takes; stops if the stream is gone.
+    static func writeAll(_ descriptor: Int32, _ data: Data) {
+        data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset < buffer.count {
+                let count = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if count > 0 {
+                    offset += count
+                } else if count < 0, errno == EINTR {
+                    continue
+                } else {
+                    return
+                }
+            }
+        }
     }
 
     func outputLine(_ text: String) {

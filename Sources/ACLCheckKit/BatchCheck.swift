@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import MQTTAuthCore
 
 /// `--batch`: many cases, one output line each, in input order (README.md, "aclcheck").

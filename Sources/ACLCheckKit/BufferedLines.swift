@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Collects output lines and writes them in large chunks: a batch of 100,000 cases makes
 /// 100,000 lines, and one write each would dominate the run.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import MQTTAuthCore
 
 /// A decision as `aclcheck --json` reports it; the admin API's ACL check answers the same

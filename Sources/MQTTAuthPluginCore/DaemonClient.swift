@@ -1,5 +1,9 @@
 import AsyncHTTPClient
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import MQTTAuthCore
 import NIOCore
 import NIOHTTP1
@@ -252,7 +256,9 @@ package final class DaemonClient: Sendable {
     /// both), so that topics and client ids stay within the plain subset the daemon reads
     /// without `JSONDecoder`; quotes, backslashes and control characters are still escaped.
     package static func json(_ fields: [String: String]) -> ByteBuffer {
-        let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.withoutEscapingSlashes])) ?? Data("{}".utf8)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let data = (try? encoder.encode(fields)) ?? Data("{}".utf8)
         return ByteBuffer(bytes: data)
     }
 

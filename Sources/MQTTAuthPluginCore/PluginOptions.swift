@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import MQTTAuthCore
 
 /// The plugin's settings, from the `plugin_opt_<key> <value>` lines of `mosquitto.conf`.
 ///
@@ -61,10 +66,10 @@ package struct PluginOptions: Sendable, Equatable {
     }
 
     private mutating func set(_ key: String, _ value: String) throws(PluginOptionsError) {
-        let value = value.trimmingCharacters(in: .whitespaces)
+        let value = value.trimmingWhitespace()
         switch key {
         case "url":
-            let items = value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let items = value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingWhitespace() }
             var parsed: [String] = []
             for item in items {
                 let url = try Self.baseURL(item)
@@ -77,7 +82,7 @@ package struct PluginOptions: Sendable, Equatable {
             guard let data = FileManager.default.contents(atPath: value) else {
                 throw PluginOptionsError("plugin_opt_token_file: cannot read \(value)")
             }
-            let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = String(decoding: data, as: UTF8.self).trimmingWhitespace()
             guard !text.isEmpty, !text.contains(where: { $0.isWhitespace || $0.isNewline }) else {
                 throw PluginOptionsError("plugin_opt_token_file: \(value) must hold one token on one line")
             }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 
 /// The daemon's revocation feed (`GET /v2/revocations`, docs/architecture.md §4.11), polled on

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HeapModule
 
 /// When each connected client's credential expires, so that the broker can end the session

@@ -1,5 +1,9 @@
 import CMosquittoBroker
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import MQTTAuthCore
 import MQTTAuthPluginCore
 

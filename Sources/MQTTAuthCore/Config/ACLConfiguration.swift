@@ -1,4 +1,3 @@
-import Yams
 
 /// The access-control part of the configuration file:
 ///

@@ -1,5 +1,9 @@
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The central policy as JSON: what `GET /v2/policy` serves and the plugin's `synced` mode
 /// compiles (README "One policy for every broker"). It holds the superusers and every rule,

@@ -1,5 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
-import Yams
+#endif
 
 /// A YAML configuration file opened for reading: its root mapping's entries, and a reader that
 /// collects every problem found while the caller reads them.

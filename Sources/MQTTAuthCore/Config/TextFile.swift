@@ -1,20 +1,47 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Reads configuration text: the whole file, which must be UTF-8.
 package enum TextFile {
     /// Reads `path` and decodes it as UTF-8. `name` is how errors name the file.
     package static func read(_ path: String, name: String) throws(ConfigDiagnostic) -> String {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+        try decode(try bytes(path, name: name), name: name)
+    }
+
+    /// The whole file at `path`, read with open(2) and read(2) so that a failure is named by
+    /// its errno (docs/footprint.md: no Foundation-only API here).
+    package static func bytes(_ path: String, name: String) throws(ConfigDiagnostic) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure(errno, name: name) }
+        defer { close(descriptor) }
+        var status = stat()
+        if fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR {
             throw ConfigDiagnostic(file: name, line: nil, "cannot read file: it is a directory")
         }
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw ConfigDiagnostic(file: name, line: nil, "cannot read file: \(reason(error))")
+        var contents: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { readDescriptor(descriptor, $0.baseAddress, $0.count) }
+            if count == 0 { return contents }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw failure(errno, name: name)
+            }
+            contents.append(contentsOf: chunk[0..<count])
         }
-        return try decode(data, name: name)
+    }
+
+    private static func failure(_ code: Int32, name: String) -> ConfigDiagnostic {
+        let reason = switch code {
+        case ENOENT: "no such file"
+        case EACCES: "permission denied"
+        case EISDIR: "it is a directory"
+        default: String(cString: strerror(code))
+        }
+        return ConfigDiagnostic(file: name, line: nil, "cannot read file: \(reason)")
     }
 
     /// Decodes `bytes` as UTF-8, or names the line of the first byte that is not UTF-8.
@@ -37,21 +64,9 @@ package enum TextFile {
             }
         }
     }
+}
 
-    private static func reason(_ error: any Error) -> String {
-        let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
-           underlying.domain == NSPOSIXErrorDomain,
-           let message = strerror(Int32(underlying.code)) {
-            return String(cString: message)
-        }
-        if nsError.domain == NSCocoaErrorDomain {
-            switch nsError.code {
-            case NSFileReadNoSuchFileError: return "no such file"
-            case NSFileReadNoPermissionError: return "permission denied"
-            default: break
-            }
-        }
-        return nsError.localizedDescription
-    }
+/// read(2), under a name that `TextFile.read` does not hide.
+private func readDescriptor(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    read(descriptor, buffer, count)
 }

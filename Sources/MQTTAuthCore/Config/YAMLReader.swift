@@ -1,5 +1,3 @@
-import Yams
-
 /// Reads typed values out of a composed YAML document and collects every problem with its line,
 /// so that one pass reports all errors of a file.
 package struct YAMLReader {
@@ -13,11 +11,9 @@ package struct YAMLReader {
     /// Parses `text` into a node tree; nil for an empty document.
     package mutating func compose(_ text: String) -> Node? {
         do {
-            return try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            diagnostics.append(Self.diagnostic(for: error, file: file))
+            return try composeYAML(text)
         } catch {
-            diagnostics.append(ConfigDiagnostic(file: file, line: nil, "YAML error: \(error)"))
+            diagnostics.append(Self.diagnostic(for: error, file: file))
         }
         return nil
     }
@@ -78,27 +74,19 @@ package struct YAMLReader {
         return items.compactMap { string($0, "each entry of \(what)") }
     }
 
-    /// Turns a Yams error into `file:line: problem`.
-    static func diagnostic(for error: YamlError, file: String) -> ConfigDiagnostic {
-        switch error {
-        case .scanner(_, let problem, let mark, _),
-             .parser(_, let problem, let mark, _),
-             .composer(_, let problem, let mark, _):
-            var message = "YAML syntax error: \(problem)"
-            if problem.contains("cannot start any token") {
+    /// Turns a YAML error into `file:line: problem`.
+    static func diagnostic(for error: YAMLError, file: String) -> ConfigDiagnostic {
+        switch error.kind {
+        case .syntax:
+            var message = "YAML syntax error: \(error.problem)"
+            if error.problem.contains("cannot start any token") {
                 message += " (quote values that start with '%', '@' or '`', e.g. user: \"%\")"
             }
-            return ConfigDiagnostic(file: file, line: mark.line, message)
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return ConfigDiagnostic(
-                file: file,
-                line: context.mark.line,
-                "duplicate keys: \(duplicates.joined(separator: ", "))"
-            )
-        case .reader(let problem, _, _, _):
-            return ConfigDiagnostic(file: file, line: nil, "YAML error: \(problem)")
-        default:
-            return ConfigDiagnostic(file: file, line: nil, "YAML error: \(error)")
+            return ConfigDiagnostic(file: file, line: error.mark?.line, message)
+        case .duplicateKeys, .structure:
+            return ConfigDiagnostic(file: file, line: error.mark?.line, error.problem)
+        case .reader:
+            return ConfigDiagnostic(file: file, line: nil, "YAML error: \(error.problem)")
         }
     }
 }

@@ -1,5 +1,9 @@
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension CredentialRules {
     /// Random bytes in a password: 256 bits.
@@ -87,8 +91,7 @@ extension CredentialRules {
 
     /// URL-safe base64 (RFC 4648 §5) without `=` padding.
     static func base64URL(_ bytes: [UInt8]) -> String {
-        var text = Data(bytes).base64EncodedString()
-        text = text.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        var text = String(Data(bytes).base64EncodedString().map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 })
         while text.hasSuffix("=") { text.removeLast() }
         return text
     }

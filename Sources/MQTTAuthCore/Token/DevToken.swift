@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import JWTKit
 
 /// Supabase-shaped HS256 access tokens for `mqtt-authd dev-token` and tests: the claims a

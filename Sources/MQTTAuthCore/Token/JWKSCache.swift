@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 
 /// A provider's JWKS, fetched on demand through a ``JWKSSource`` and kept for a while.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Fetches a provider's JWKS document (`<project_url>/auth/v1/.well-known/jwks.json`). The server
 /// implements it over HTTP; the core library does no networking.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The usable keys of one JWKS document, ready to verify, found by `kid` and algorithm.
 struct KeySet: Sendable {

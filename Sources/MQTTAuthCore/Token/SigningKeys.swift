@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Where a provider's ES256/RS256 keys come from: a JWKS file read once, or a JWKS fetched and
 /// cached (``JWKSCache``).

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Verifies access tokens for one provider, as docs/architecture.md §5 says.
 ///

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// What a provider's configuration says about its tokens: the checks of docs/architecture.md §5
 /// for one provider type, with the values they compare against.

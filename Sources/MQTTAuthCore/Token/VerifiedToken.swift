@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// What a token that passed every check of docs/architecture.md §5 says about its user. Only
 /// claims the provider sets are read: `user_metadata` is user-editable and never consulted.

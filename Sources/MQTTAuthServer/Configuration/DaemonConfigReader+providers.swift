@@ -1,6 +1,5 @@
 import Foundation
 import MQTTAuthCore
-import Yams
 
 extension DaemonConfigReader {
     typealias Kind = TokenVerifierConfiguration.Kind

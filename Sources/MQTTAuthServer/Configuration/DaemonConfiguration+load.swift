@@ -2,7 +2,6 @@ import Crypto
 import Foundation
 import MQTTAuthCore
 import MQTTAuthPostgres
-import Yams
 
 extension DaemonConfiguration {
     static let topLevelKeys: Set<String> = ACLConfiguration.keys.union([

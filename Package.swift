@@ -169,18 +169,13 @@ let package = Package(
         .target(
             name: "MosquittoAuthPlugin",
             dependencies: ["MQTTAuthCore", "MQTTAuthPluginCore", "CMosquittoBroker"],
+            exclude: ["exports.map"],
             swiftSettings: swiftSettings,
-            // Mosquitto loads the plugin into a process without Swift: carry the runtime inside.
-            // SwiftPM's --static-swift-stdlib applies to executables only, and a library linked
-            // with -static-stdlib must name Foundation's own static parts itself.
+            // The broker needs only the three mosquitto_plugin_* entry points: exporting nothing
+            // else keeps the Swift symbols of every linked package out of the dynamic symbol
+            // table (docs/footprint.md).
             linkerSettings: [.unsafeFlags([
-                "-static-stdlib",
-                "-Xlinker", "--start-group",
-                "-lFoundation", "-lFoundationInternationalization", "-lFoundationEssentials",
-                "-l_FoundationCollections", "-l_FoundationCShims", "-lCoreFoundation",
-                "-Xlinker", "--end-group",
-                // ICU is needed by archives the driver adds after these flags: take all of it.
-                "-Xlinker", "--whole-archive", "-l_FoundationICU", "-Xlinker", "--no-whole-archive",
+                "-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/MosquittoAuthPlugin/exports.map",
             ])]
         ),
         // What tests and the benchmark share: the plain rule-scanning evaluator the trie is

@@ -16,8 +16,8 @@ threads=2
 . scripts/bench/lib.sh
 need_packages wrk nginx-light curl
 
-swift build -c release --static-swift-stdlib --product mqtt-authd >/dev/null
-binary=.build/release/mqtt-authd
+binary="${MQTT_AUTHD:-.build/release/mqtt-authd}"   # MQTT_AUTHD=path measures another build
+[ -x "$binary" ] || { echo "run make release first ($binary is missing)" >&2; exit 2; }
 work="$(mktemp -d)"
 cleanup() {
   [ -n "${daemon:-}" ] && kill "$daemon" 2>/dev/null || true

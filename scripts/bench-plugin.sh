@@ -12,22 +12,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 messages="${1:-50000}"
 rounds="${2:-3}"
-release=.build/release
-for artifact in mqtt-authd libMosquittoAuthPlugin.so; do
-  [ -e "$release/$artifact" ] || { echo "run make release first ($release/$artifact is missing)" >&2; exit 2; }
-done
+release="${RELEASE_DIR:-.build/release}"   # RELEASE_DIR=folder measures another build
+. scripts/bench/lib.sh
+need_release "$release" mqtt-authd libMosquittoAuthPlugin.so
+work_folder
 
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_port() { for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; echo "nothing listens on $1" >&2; exit 1; }
 
 daemon_port="$(free_port)"
 secret="bench-jwt-secret-0123456789abcdef0123456789"

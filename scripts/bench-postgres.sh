@@ -19,7 +19,7 @@ threads=2
 . scripts/bench/lib.sh
 need_packages wrk postgresql
 
-swift build -c release --static-swift-stdlib --product mqtt-authd >/dev/null
+[ -x .build/release/mqtt-authd ] || { echo "run make release first (.build/release/mqtt-authd is missing)" >&2; exit 2; }
 binary=.build/release/mqtt-authd
 bindir="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
 work="$(mktemp -d /tmp/mqtt-authd-bench-pg.XXXXXX)"

@@ -2,7 +2,8 @@
 # Installs the Debian package on this machine, checks it with no Swift toolchain on the PATH,
 # then purges it and checks that nothing is left (`make test` runs it after `make deb`).
 #   - /usr/bin/mqtt-authd --version and /usr/bin/aclcheck --version print the package's version;
-#   - every installed ELF file finds all its libraries (a missing one is named);
+#   - every installed ELF file finds all its libraries (a missing one is named), and the Swift
+#     runtime only in the package's /usr/lib/mqtt-authd/swift;
 #   - /etc/mqtt-authd/mqtt-authd.yml is a conffile;
 #   - the daemon, as the mqtt-authd user, starts from a copy of that file with a test provider
 #     and API key added, exchanges a token and keeps its SQLite file in /var/lib/mqtt-authd;
@@ -67,7 +68,13 @@ for file in /usr/bin/mqtt-authd /usr/bin/aclcheck /usr/lib/mqtt-authd/libMosquit
   [ -f "$file" ] || fail "$file is not installed"
   missing="$(ldd "$file" 2>&1 | grep 'not found' || true)"
   [ -z "$missing" ] || fail "$file needs a library that is not installed: $(awk '{print $1}' <<<"$missing" | tr '\n' ' ')"
-  ! ldd "$file" | grep -qiE 'libswift|libFoundation|libdispatch|libBlocksRuntime' || fail "$file needs a Swift runtime library"
+  # Swift's runtime comes from the package's private copy, never from anywhere else.
+  outside="$(ldd "$file" | grep -iE 'libswift|libFoundation|lib_Foundation|libdispatch|libBlocksRuntime' | grep -v '=> /usr/lib/mqtt-authd/swift/' || true)"
+  [ -z "$outside" ] || fail "$file loads a Swift runtime library from outside /usr/lib/mqtt-authd/swift: $outside"
+done
+for file in /usr/lib/mqtt-authd/swift/*.so; do
+  missing="$(ldd "$file" 2>&1 | grep 'not found' || true)"
+  [ -z "$missing" ] || fail "$file needs a library that is not installed: $(awk '{print $1}' <<<"$missing" | tr '\n' ' ')"
 done
 for command in mqtt-authd aclcheck; do
   printed="$(/usr/bin/$command --version 2>&1)" || fail "/usr/bin/$command --version failed: $printed"

@@ -16,8 +16,8 @@ case "$maintainer" in
   " <>"|*"<>") echo "set DEB_MAINTAINER=\"Name <address>\" (or git's user.name and user.email)" >&2; exit 1 ;;
 esac
 
-for artifact in mqtt-authd aclcheck libMosquittoAuthPlugin.so; do
-  [ -f "$release/$artifact" ] || { echo "missing: $release/$artifact (run make release)" >&2; exit 1; }
+for artifact in mqtt-authd aclcheck libMosquittoAuthPlugin.so swift; do
+  [ -e "$release/$artifact" ] || { echo "missing: $release/$artifact (run make release)" >&2; exit 1; }
 done
 
 # The scratch folder is laid out like a source package (debian/control, debian/<package>/),
@@ -27,13 +27,17 @@ trap 'rm -rf "$work"' EXIT
 root="$work/debian/$package"
 doc="$root/usr/share/doc/$package"
 umask 022
-install -d "$root/DEBIAN" "$root/usr/bin" "$root/usr/lib/$package" "$root/lib/systemd/system" \
+install -d "$root/DEBIAN" "$root/usr/bin" "$root/usr/lib/$package/swift" "$root/lib/systemd/system" \
   "$root/etc/$package" "$doc/examples"
 
 install -m 0755 "$release/mqtt-authd" "$release/aclcheck" "$root/usr/bin/"
 install -m 0644 "$release/libMosquittoAuthPlugin.so" "$root/usr/lib/$package/"
 strip --strip-unneeded "$root/usr/bin/mqtt-authd" "$root/usr/bin/aclcheck"
 strip --strip-unneeded "$root/usr/lib/$package/libMosquittoAuthPlugin.so"
+# One shared copy of the Swift runtime, private to the package (docs/footprint.md): the plugin
+# finds it through its $ORIGIN/swift, the binaries through the RUNPATH set here.
+install -m 0644 "$release"/swift/*.so "$root/usr/lib/$package/swift/"
+patchelf --set-rpath "/usr/lib/$package/swift" "$root/usr/bin/mqtt-authd" "$root/usr/bin/aclcheck"
 
 # The repository's files name /usr/local (make install's default PREFIX); the package uses /usr.
 sed 's|/usr/local/|/usr/|g' systemd/mqtt-authd.service > "$root/lib/systemd/system/mqtt-authd.service"
@@ -48,6 +52,12 @@ printf '%s (%s) unstable; urgency=medium\n\n  * Release %s; see the git history.
 chmod 0644 "$doc/changelog.gz"
 chmod 0644 "$root/lib/systemd/system/mqtt-authd.service" "$doc/examples/mosquitto.conf.example"
 
+install -d "$root/usr/share/man/man1" "$root/usr/share/man/man8"
+gzip -9n < packaging/aclcheck.1 > "$root/usr/share/man/man1/aclcheck.1.gz"
+gzip -9n < packaging/mqtt-authd.8 > "$root/usr/share/man/man8/mqtt-authd.8.gz"
+chmod 0644 "$root/usr/share/man/man1/aclcheck.1.gz" "$root/usr/share/man/man8/mqtt-authd.8.gz"
+install -d "$root/usr/share/lintian/overrides"
+install -m 0644 packaging/lintian-overrides "$root/usr/share/lintian/overrides/$package"
 install -m 0755 packaging/postinst packaging/prerm packaging/postrm "$root/DEBIAN/"
 echo "/etc/$package/mqtt-authd.yml" > "$root/DEBIAN/conffiles"
 
@@ -57,9 +67,12 @@ Source: $package
 Package: $package
 Architecture: $arch
 CONTROL
-depends="$(cd "$work" && dpkg-shlibdeps -O --warnings=1 \
+# The private runtime libraries are found in the package's own tree and add no dependency;
+# what they load from Debian (libstdc++6, libgcc-s1, ...) does.
+depends="$(cd "$work" && dpkg-shlibdeps -O --warnings=1 -l"debian/$package/usr/lib/$package/swift" \
   "debian/$package/usr/bin/mqtt-authd" "debian/$package/usr/bin/aclcheck" \
-  "debian/$package/usr/lib/$package/libMosquittoAuthPlugin.so" | sed -n 's/^shlibs:Depends=//p')"
+  "debian/$package/usr/lib/$package/libMosquittoAuthPlugin.so" "debian/$package/usr/lib/$package/swift/"*.so |
+  sed -n 's/^shlibs:Depends=//p')"
 [ -n "$depends" ] || { echo "dpkg-shlibdeps computed no Depends" >&2; exit 1; }
 if grep -qiE 'swift|foundation|dispatch' <<<"$depends"; then
   echo "Depends names a Swift toolchain library: $depends" >&2; exit 1

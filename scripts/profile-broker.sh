@@ -13,11 +13,12 @@ requests="${2:-2000}"
 case "$endpoint" in acl|auth) ;; *) echo "usage: $0 [acl|auth] [requests]" >&2; exit 2 ;; esac
 command -v valgrind >/dev/null || { sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo; $sudo apt-get install -y -q valgrind; }
 
-swift build -c release --static-swift-stdlib --product mqtt-authd >/dev/null
+binary="${MQTT_AUTHD:-.build/release/mqtt-authd}"   # MQTT_AUTHD=path profiles another build
+[ -x "$binary" ] || { echo "run make release first ($binary is missing)" >&2; exit 2; }
 out=.build/profile
 rm -rf "$out" && mkdir -p "$out"
 # valgrind 3.19 cannot read the DWARF 5 that Swift writes; symbols are enough.
-strip --strip-debug -o "$out/mqtt-authd" .build/release/mqtt-authd
+strip --strip-debug -o "$out/mqtt-authd" "$binary"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
 secret="profile-jwt-secret-0123456789abcdef012345"
 cat > "$out/mqtt-authd.yml" <<YAML

@@ -3,6 +3,25 @@
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
+# wait_port PORT: waits up to 10 s for something to listen on 127.0.0.1:PORT.
+wait_port() { for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; echo "nothing listens on $1" >&2; exit 1; }
+
+# need_release FOLDER ARTIFACT...: stops the script unless `make release` built them.
+need_release() {
+  local folder="$1" artifact; shift
+  for artifact in "$@"; do
+    [ -e "$folder/$artifact" ] || { echo "run make release first ($folder/$artifact is missing)" >&2; exit 2; }
+  done
+}
+
+# work_folder: sets $work to a new temporary folder and arranges that, on exit, every process in
+# $pids is killed and the folder removed.
+work_folder() {
+  work="$(mktemp -d)"
+  pids=()
+  trap 'for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+}
+
 # need_packages PACKAGE...: installs those that are missing (as root, or through sudo).
 need_packages() {
   local missing="" package

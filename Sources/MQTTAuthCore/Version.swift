@@ -1,4 +1,4 @@
 /// The release's version: the one place it is written (`mqtt-authd --version`, `aclcheck --version` and `make deb` read it).
 package enum MQTTAuthdVersion {
-    package static let current = "0.13.0"
+    package static let current = "0.14.0"
 }

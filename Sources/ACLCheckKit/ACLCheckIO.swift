@@ -1,12 +1,9 @@
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
 #endif
-#endif
+import MQTTAuthCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -36,26 +33,10 @@ package struct ACLCheckIO {
     /// The process's standard input, output and error, unbuffered.
     package static var standard: ACLCheckIO {
         ACLCheckIO(
-            readInput: { readAll(STDIN_FILENO) },
+            readInput: { Data(TextFile.readToEnd(STDIN_FILENO).bytes) },
             writeOutput: { writeAll(STDOUT_FILENO, $0) },
             writeError: { writeAll(STDERR_FILENO, $0) }
         )
-    }
-
-    /// Everything `descriptor` holds until end of file (or until a read fails).
-    static func readAll(_ descriptor: Int32) -> Data {
-        var contents = Data()
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count > 0 {
-                contents.append(contentsOf: chunk[0..<count])
-            } else if count < 0, errno == EINTR {
-                continue
-            } else {
-                return contents
-            }
-        }
     }
 
     /// Writes all of `data`, however many write(2) calls it takes; stops if the stream is gone.

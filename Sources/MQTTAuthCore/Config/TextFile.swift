@@ -21,14 +21,22 @@ package enum TextFile {
         if fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR {
             throw ConfigDiagnostic(file: name, line: nil, "cannot read file: it is a directory")
         }
+        let (contents, error) = readToEnd(descriptor)
+        if let error { throw failure(error, name: name) }
+        return contents
+    }
+
+    /// What `descriptor` holds until end of file, read(2) after read(2), and the errno of the
+    /// read that failed, if one did (what was read before it is kept).
+    package static func readToEnd(_ descriptor: Int32) -> (bytes: [UInt8], error: Int32?) {
         var contents: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
             let count = chunk.withUnsafeMutableBytes { readDescriptor(descriptor, $0.baseAddress, $0.count) }
-            if count == 0 { return contents }
+            if count == 0 { return (contents, nil) }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw failure(errno, name: name)
+                return (contents, errno)
             }
             contents.append(contentsOf: chunk[0..<count])
         }

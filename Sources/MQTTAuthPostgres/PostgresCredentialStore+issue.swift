@@ -61,6 +61,11 @@ extension PostgresCredentialStore {
     /// `writeTimeout`; requests whose candidate names were all taken go again with the next
     /// ones. Only after the commit does memory learn the credentials and are callers answered.
     func write(_ batch: [IssueRequest]) async -> [Result<IssueOutcome, any Error>] {
+        writesStarted.add(1, ordering: .sequentiallyConsistent)
+        defer {
+            writesFinished.add(1, ordering: .sequentiallyConsistent)
+            if !pendingUsers.withLock(\.isEmpty) { wakeRefetch.yield() }
+        }
         var results = [Result<IssueOutcome, any Error>?](repeating: nil, count: batch.count)
         var waiting = Array(batch.indices)
         var attempt = -1
@@ -84,7 +89,9 @@ extension PostgresCredentialStore {
                 var named: Set<Int> = []
                 var refetch: [String] = []
                 index.withLock { index in
-                    for (position, outcome) in outcomes {
+                    // In the order the database wrote them, so that two exchanges of one user
+                    // in a batch apply as revision r + 1, then r + 2.
+                    for (position, outcome) in outcomes.sorted(by: { $0.key < $1.key }) {
                         if outcome.refused != nil {
                             // The identity's revision moved without a credential: read it whole.
                             refetch.append(outcome.username)
@@ -98,7 +105,7 @@ extension PostgresCredentialStore {
                 }
                 if !refetch.isEmpty {
                     // Memory did not hold the state before these exchanges: read the users whole.
-                    pendingUsers.withLock { $0.formUnion(refetch) }
+                    pendingUsers.withLock { pending in refetch.forEach { pending.add($0) } }
                     wakeRefetch.yield()
                 }
                 waiting = waiting.filter { !named.contains($0) }

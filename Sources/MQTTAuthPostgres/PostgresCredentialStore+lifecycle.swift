@@ -147,7 +147,7 @@ extension PostgresCredentialStore {
             $0.applyRevocation(for: change.username, revision: change.revision, removed: change.removed, blockedUntil: change.blockedUntil)
         }
         if !applied {
-            pendingUsers.withLock { _ = $0.insert(change.username) }
+            pendingUsers.withLock { $0.add(change.username) }
             wakeRefetch.yield()
         }
         return change

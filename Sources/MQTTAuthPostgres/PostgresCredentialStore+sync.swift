@@ -70,22 +70,27 @@ extension PostgresCredentialStore {
             index.withLock { $0.removeExpired(now: UnixTime.date(seconds)) }
             return
         }
-        var wanted: [String] = []
+        var wanted: [(username: String, revision: Int64)] = []
         for line in payload.split(separator: "\n") {
             guard line.hasPrefix("u"), let colon = line.firstIndex(of: ":"), let revision = Int64(line[line.index(after: line.startIndex)..<colon]) else {
                 logger.warning("ignored an unknown change notice", metadata: ["notice.length": "\(payload.utf8.count)"])
                 return
             }
-            let username = String(line[line.index(after: colon)...])
-            if let known = index.withLock({ $0.revision(of: username) }), known >= revision { continue }
-            wanted.append(username)
+            wanted.append((String(line[line.index(after: colon)...]), revision))
+        }
+        index.withLock { index in
+            wanted.removeAll { change in index.revision(of: change.username).map { $0 >= change.revision } ?? false }
         }
         guard !wanted.isEmpty else { return }
-        pendingUsers.withLock { $0.formUnion(wanted) }
+        // Loaded after the notice arrived, so it counts the write whose commit sent it, if ours.
+        let started = writesStarted.load(ordering: .sequentiallyConsistent)
+        pendingUsers.withLock { pending in
+            for change in wanted { pending.add(change.username, revision: change.revision, startedWrites: started) }
+        }
         wakeRefetch.yield()
     }
 
-    /// Refetches the announced users, all that are waiting in one query.
+    /// Refetches the announced users that are due (`PendingRefetches`), all in one query.
     func refetchLoop() async {
         for await _ in refetchWakes {
             if keysChanged.exchange(false, ordering: .relaxed) {
@@ -96,11 +101,12 @@ extension PostgresCredentialStore {
                     needsResync.store(true, ordering: .relaxed)
                 }
             }
-            let batch = pendingUsers.withLock { users in
-                defer { users.removeAll(keepingCapacity: true) }
-                return Array(users)
+            let finished = writesFinished.load(ordering: .sequentiallyConsistent)
+            let batch = pendingUsers.withLock { pending in
+                pending.takeDue(finishedWrites: finished) { username in index.withLock { $0.revision(of: username) } }
             }
             if batch.isEmpty { continue }
+            refetched.add(batch.count, ordering: .relaxed)
             do {
                 let now = Date()
                 let reads = try await withDeadline(settings.timeout, "refetching changed users") { [self] in

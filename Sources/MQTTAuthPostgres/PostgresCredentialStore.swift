@@ -32,8 +32,16 @@ package final class PostgresCredentialStore: CredentialStore, APIKeyTableOwner, 
     let index = Mutex(SyncedIndex())
     let misses: Mutex<MissLookups>
     let reachable = Atomic<Bool>(true)
-    /// Users another daemon changed, waiting to be refetched by `run()`.
-    let pendingUsers = Mutex(Set<String>())
+    /// Users waiting to be refetched by `run()` (`PendingRefetches`). Its lock may be held
+    /// while taking `index`'s, never the other way round.
+    let pendingUsers = Mutex(PendingRefetches())
+    /// Exchange writes started and finished (`write`), which announced users wait for.
+    let writesStarted = Atomic<UInt64>(0)
+    let writesFinished = Atomic<UInt64>(0)
+    /// Users `run()` has read again because memory was behind the store (a change another
+    /// daemon made, or one memory could not apply).
+    let refetched = Atomic<Int>(0)
+    package var usersRefetched: Int { refetched.load(ordering: .relaxed) }
     let wakeRefetch: AsyncStream<Void>.Continuation
     let refetchWakes: AsyncStream<Void>
     /// Set when a refetch failed: `run()` then reads everything again.

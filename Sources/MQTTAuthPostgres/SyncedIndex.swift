@@ -44,27 +44,33 @@ struct SyncedIndex: Sendable {
 
     /// Applies this daemon's own revocation: the credentials `removed` go, the block (if any)
     /// holds, and the user is at `revision`. Removing can only make memory stricter, so it is
-    /// applied whatever revision memory holds; the revision moves only from the one before
-    /// (else the caller refetches the user, and returns false here).
+    /// applied whatever revision memory holds; the revision moves only from the one before.
+    /// Memory at `revision` or newer already holds the change (see `applyChange`); at an
+    /// older one, the caller refetches the user, and this returns false.
     mutating func applyRevocation(for username: String, revision: Int64, removed: [Int64], blockedUntil: Date?) -> Bool {
         var entries = credentials.entries(for: username)
         entries.removeAll { removed.contains($0.id) }
         generation += 1
         credentials.replace(username, with: entries)
         if let blockedUntil { credentials.setBlock(blockedUntil, for: username) }
-        guard let known = users[username]?.revision, known == revision - 1 else { return false }
+        guard let known = users[username]?.revision else { return false }
+        if known >= revision { return true }
+        guard known == revision - 1 else { return false }
         users[username] = User(revision: revision, generation: generation)
         return true
     }
 
     /// Applies one exchange's change: `added` joins, `removed` ids go, and the user is at
     /// `revision`. Only possible when memory holds the revision just before (or the identity
-    /// is new, with nothing before it); otherwise returns false and changes nothing, and the
+    /// is new, with nothing before it). When memory already holds `revision` or a newer one,
+    /// a read taken after the change committed got there first and holds it (or what later
+    /// changes made of it): nothing to do. Otherwise returns false and changes nothing, and the
     /// caller refetches the user.
     mutating func applyChange(
         for username: String, revision: Int64, added: CredentialIndex.Entry, removed: [Int64], attributes: UserAttributes, isNew: Bool
     ) -> Bool {
         let known = users[username]?.revision
+        if let known, known >= revision { return true }
         guard known == revision - 1 || (isNew && known == nil) else { return false }
         var entries = credentials.entries(for: username)
         if !removed.isEmpty { entries.removeAll { removed.contains($0.id) } }

@@ -69,6 +69,42 @@ struct SharedStoreTests {
         }
     }
 
+    /// A daemon hears its own changes on the feed too, often before its write has applied
+    /// them to memory; it must not read those users back (docs/architecture.md §9.8), and
+    /// under concurrent exchanges memory must still end where the database is.
+    @Test func aDaemonDoesNotReadBackItsOwnExchanges() async throws {
+        try await withTwoDaemons { a, b in
+            let users = (0..<20).map { "user\($0)" }
+            // Twenty clients exchanging one after another: many small batches, each one a
+            // chance for its notice to overtake the write.
+            let issued = try await withThrowingTaskGroup(of: [(String, String)].self) { group in
+                for user in users {
+                    group.addTask {
+                        var passwords: [(String, String)] = []
+                        for _ in 0..<15 { passwords.append((user, try await a.issue(user, maxPerUser: 3).password)) }
+                        return passwords
+                    }
+                }
+                var issued: [(String, String)] = []
+                for try await pairs in group { issued += pairs }
+                return issued
+            }
+            // The feed delivers in commit order: once `a` has read `b`'s later change, it has
+            // heard every notice of its own.
+            let late = try await b.issue("late")
+            #expect(await eventually(seconds: 10) { a.check(username: "late", password: late.password, now: t0).expiresAt == at(3600) })
+            let own = try #require(a as? PostgresCredentialStore)
+            #expect(own.usersRefetched == 1, "only the other daemon's user is read again")
+            for store in [a, b] {
+                #expect(await eventually(seconds: 10) {
+                    users.allSatisfy { user in
+                        issued.filter { $0.0 == user && store.check(username: user, password: $0.1, now: t0).expiresAt == at(3600) }.count == 3
+                    }
+                }, "each user's three newest credentials, in both memories")
+            }
+        }
+    }
+
     @Test func aPurgeOnOneDaemonEmptiesTheOthersMemory() async throws {
         // Times from this test's own start, not `t0`: the other daemon reads with the real
         // clock, and in a long run `t0 + 30 s` may already be past when this test begins.
